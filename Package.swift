@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The engine and its shims use language mode 5: C pointers crossing closures make
+// Swift 6's strict Sendable checking noisy without making the single-stream code safer.
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "swift-neural-style",
+    products: [
+        .library(name: "NeuralStyle", targets: ["NeuralStyle"]),
+        .executable(name: "neural-style", targets: ["neural-style"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "Tensor", swiftSettings: swift5),
+        .target(name: "TensorCPU", dependencies: ["Tensor", "CDNNL"], swiftSettings: swift5),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift5),
+        .target(name: "Models", dependencies: ["Tensor"], swiftSettings: swift5),
+        .target(name: "NeuralStyle",
+                dependencies: ["Tensor", "TensorCPU", "Imaging", "Models"], swiftSettings: swift5),
+        .executableTarget(name: "neural-style",
+                          dependencies: ["NeuralStyle",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swift5),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU"], swiftSettings: swift5),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: swift5),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCPU"],
+                    resources: [.copy("Fixtures")], swiftSettings: swift5),
+        .testTarget(name: "NeuralStyleTests", dependencies: ["NeuralStyle"], swiftSettings: swift5),
+    ]
+)

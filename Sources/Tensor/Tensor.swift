@@ -1,0 +1,88 @@
+/// An n-dimensional array of `Float` with an optional gradient, the engine's only data type.
+///
+/// A tensor's contents are fixed once an op has produced it, except for leaves that an
+/// optimiser updates in place (`update(_:)`). Tensors computed from a tensor that
+/// `requiresGrad` carry the tape entry that `backward()` follows.
+public final class Tensor {
+    /// Logical dimensions, outermost first (NCHW for images).
+    public let shape: [Int]
+    /// Memory order of the elements.
+    public let layout: Layout
+    /// The elements.
+    public let storage: Storage
+    /// Whether `backward()` should compute a gradient for this tensor.
+    public internal(set) var requiresGrad: Bool
+    /// The gradient accumulated by the last `backward()`, for leaves that require one.
+    public internal(set) var grad: Tensor?
+    /// The tape entry that produced this tensor; nil for leaves.
+    var gradFunction: GradFunction?
+
+    /// Wraps `storage` as a tensor of `shape` in `layout`.
+    public init(shape: [Int], layout: Layout = .plain, storage: Storage, requiresGrad: Bool = false) {
+        precondition(storage.count == shape.reduce(1, *), "storage of \(storage.count) elements for shape \(shape)")
+        precondition(layout.supports(shape), "layout \(layout) cannot hold shape \(shape)")
+        self.shape = shape
+        self.layout = layout
+        self.storage = storage
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A plain tensor holding `values` in row-major order.
+    public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        self.init(shape: shape, storage: Storage(values), requiresGrad: requiresGrad)
+    }
+
+    /// A one-element tensor of shape `[]`.
+    public convenience init(scalar: Float) {
+        self.init(shape: [], values: [scalar])
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    public static func full(_ shape: [Int], value: Float, layout: Layout = .plain) -> Tensor {
+        Backend.current.filled(shape: shape, layout: layout, value: value)
+    }
+
+    /// Number of elements.
+    public var count: Int { storage.count }
+
+    /// The single element of a one-element tensor.
+    public var scalar: Float {
+        precondition(count == 1, "scalar of a tensor with \(count) elements")
+        return storage.pointer[0]
+    }
+
+    /// The elements in logical row-major order, whatever the layout.
+    public func toArray() -> [Float] {
+        let plain = layout == .plain ? self : Backend.current.reorder(self, to: .plain)
+        return Array(plain.storage.buffer)
+    }
+
+    /// The same values, cut from the tape: gradients will not flow through the result.
+    public func detached() -> Tensor {
+        Tensor(shape: shape, layout: layout, storage: storage)
+    }
+
+    /// A leaf copy of this tensor that records the ops applied to it, for `backward()`.
+    public func variable() -> Tensor {
+        let copy = Storage(count: count)
+        copy.pointer.update(from: storage.pointer, count: count)
+        return Tensor(shape: shape, layout: layout, storage: copy, requiresGrad: true)
+    }
+
+    /// Overwrites a leaf's elements (optimiser steps); forgets any stale gradient.
+    public func update(_ values: UnsafeBufferPointer<Float>) {
+        precondition(gradFunction == nil, "only leaves can be updated in place")
+        precondition(values.count == count, "update with \(values.count) values for \(count) elements")
+        storage.pointer.update(from: values.baseAddress!, count: count)
+        storage.markModified()
+    }
+
+    /// Drops the gradient left by the last `backward()`.
+    public func zeroGrad() { grad = nil }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// Shape and layout, for messages.
+    public var description: String { "Tensor(\(shape), \(layout))" }
+}

@@ -1,0 +1,253 @@
+import CDNNL
+import Tensor
+
+/// The CPU backend: oneDNN for convolution, pooling and reorders, `dnnl_sgemm` for Gram
+/// matrices, and plain Swift loops over all cores for the cheap element-wise work.
+///
+/// Convolution outputs with a multiple of 16 channels stay in oneDNN's blocked layout,
+/// so a chain of convolutions never reorders between layers. Not thread-safe: one
+/// backend drives one computation at a time.
+public final class CPUBackend: ComputeBackend {
+    private let context = DNNLContext()
+    private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
+    private var poolingPlans: [PoolingKey: PoolingPlan] = [:]
+    private var reorders: [ReorderKey: DNNLPrimitive] = [:]
+
+    private struct ReorderKey: Hashable {
+        let shape: [Int], from: Layout, to: Layout
+    }
+
+    /// Creates the oneDNN engine and stream.
+    public init() {}
+
+    // MARK: layout
+
+    public func filled(shape: [Int], layout: Layout, value: Float) -> Tensor {
+        let storage = Storage(count: shape.reduce(1, *))
+        storage.pointer.initialize(repeating: value, count: storage.count)
+        return Tensor(shape: shape, layout: layout, storage: storage)
+    }
+
+    public func reorder(_ x: Tensor, to layout: Layout) -> Tensor {
+        guard x.layout != layout else { return x }
+        let key = ReorderKey(shape: x.shape, from: x.layout, to: layout)
+        let source = context.descriptor(x.shape, x.layout), destination = context.descriptor(x.shape, layout)
+        let primitive = reorders[key] ?? context.reorder(from: source, to: destination)
+        reorders[key] = primitive
+        let y = Tensor(shape: x.shape, layout: layout, storage: Storage(count: x.count))
+        context.execute(primitive, [(DNNLArgument.src, source, x.storage.raw),
+                                    (DNNLArgument.dst, destination, y.storage.raw)])
+        return y
+    }
+
+    // MARK: convolution
+
+    private func plan(_ x: Tensor, _ weightShape: [Int], _ geometry: WindowGeometry, _ bias: Bool) -> ConvolutionPlan {
+        let key = ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weightShape,
+                                 geometry: geometry, withBias: bias)
+        if let plan = convolutionPlans[key] { return plan }
+        let plan = ConvolutionPlan(key, context: context)
+        convolutionPlans[key] = plan
+        return plan
+    }
+
+    public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry) -> Tensor {
+        let plan = plan(x, weight.shape, geometry, bias != nil)
+        let weights = plan.weightsForForward(weight)
+        let y = Tensor(shape: plan.outputShape, layout: plan.outputLayout,
+                       storage: Storage(count: plan.outputShape.reduce(1, *)))
+        var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
+                         (DNNLArgument.weights, plan.forward.memoryDescriptor(dnnl_query_weights_md), weights.raw),
+                         (DNNLArgument.dst, context.descriptor(y.shape, y.layout), y.storage.raw)]
+        if let bias {
+            arguments.append((DNNLArgument.bias, context.descriptor(bias.shape, .plain), bias.storage.raw))
+        }
+        context.execute(plan.forward, arguments)
+        return y
+    }
+
+    public func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
+                                        geometry: WindowGeometry) -> Tensor {
+        let probe = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
+        let plan = plan(probe, weight.shape, geometry, false)
+        let dy = reorder(dy, to: plan.outputLayout)
+        let primitive = plan.backwardData
+        let weights = plan.weightsForBackwardData(weight)
+        context.execute(primitive, [
+            (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
+            (DNNLArgument.weights, primitive.memoryDescriptor(dnnl_query_weights_md), weights.raw),
+            (DNNLArgument.diffSrc, context.descriptor(inputShape, inputLayout), probe.storage.raw),
+        ])
+        return probe
+    }
+
+    public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
+                                           geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
+        let plan = plan(x, weightShape, geometry, withBias)
+        let dy = reorder(dy, to: plan.outputLayout)
+        let primitive = plan.backwardWeights
+        let weightsDescriptor = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
+        var size = weightsDescriptor
+        let blockedWeights = Storage(count: dnnl_memory_desc_get_size(&size) / MemoryLayout<Float>.stride)
+        let db = withBias ? Tensor(shape: [weightShape[0]], storage: Storage(count: weightShape[0])) : nil
+        var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
+                         (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
+                         (DNNLArgument.diffWeights, weightsDescriptor, blockedWeights.raw)]
+        if let db {
+            arguments.append((DNNLArgument.diffBias, context.descriptor(db.shape, .plain), db.storage.raw))
+        }
+        context.execute(primitive, arguments)
+        let dw = context.reordered(blockedWeights.raw, from: weightsDescriptor,
+                                   to: context.descriptor(weightShape, .plain))
+        return (Tensor(shape: weightShape, storage: dw), db)
+    }
+
+    // MARK: pooling
+
+    public func pooling(_ x: Tensor, kind: PoolingKind, geometry: WindowGeometry) -> (y: Tensor, context: AnyObject?) {
+        let key = PoolingKey(inputShape: x.shape, layout: x.layout, kind: kind, geometry: geometry)
+        let plan = poolingPlans[key] ?? PoolingPlan(key, context: context)
+        poolingPlans[key] = plan
+        let y = Tensor(shape: plan.outputShape, layout: x.layout,
+                       storage: Storage(count: plan.outputShape.reduce(1, *)))
+        var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
+                         (DNNLArgument.dst, context.descriptor(y.shape, y.layout), y.storage.raw)]
+        var workspace: PoolingWorkspace?
+        if var descriptor = plan.workspaceDescriptor {
+            let bytes = dnnl_memory_desc_get_size(&descriptor)
+            workspace = PoolingWorkspace(storage: Storage(count: (bytes + 3) / 4))
+            arguments.append((DNNLArgument.workspace, descriptor, workspace!.storage.raw))
+        }
+        context.execute(plan.forward, arguments)
+        return (y, workspace)
+    }
+
+    public func poolingBackward(_ dy: Tensor, input x: Tensor, kind: PoolingKind, geometry: WindowGeometry,
+                                context workspace: AnyObject?) -> Tensor {
+        let key = PoolingKey(inputShape: x.shape, layout: x.layout, kind: kind, geometry: geometry)
+        guard let plan = poolingPlans[key] else { fatalError("pooling backward before its forward: \(key)") }
+        let dy = reorder(dy, to: x.layout)
+        let dx = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        var arguments = [(DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
+                         (DNNLArgument.diffSrc, context.descriptor(dx.shape, dx.layout), dx.storage.raw)]
+        if let descriptor = plan.workspaceDescriptor, let workspace = workspace as? PoolingWorkspace {
+            arguments.append((DNNLArgument.workspace, descriptor, workspace.storage.raw))
+        }
+        context.execute(plan.backward, arguments)
+        return dx
+    }
+
+    // MARK: element-wise
+
+    public func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape && a.layout == b.layout, "binary op on \(a) and \(b)")
+        let y = Tensor(shape: a.shape, layout: a.layout, storage: Storage(count: a.count))
+        let (pa, pb, py) = (a.storage.pointer, b.storage.pointer, y.storage.pointer)
+        parallelChunks(a.count) { range in
+            switch operation {
+            case .add: for i in range { py[i] = pa[i] + pb[i] }
+            case .subtract: for i in range { py[i] = pa[i] - pb[i] }
+            case .multiply: for i in range { py[i] = pa[i] * pb[i] }
+            }
+        }
+        return y
+    }
+
+    public func scaled(_ x: Tensor, by factor: Float) -> Tensor {
+        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelChunks(x.count) { range in for i in range { py[i] = px[i] * factor } }
+        return y
+    }
+
+    public func relu(_ x: Tensor) -> Tensor {
+        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelChunks(x.count) { range in for i in range { py[i] = px[i] > 0 ? px[i] : 0 } }
+        return y
+    }
+
+    public func reluBackward(_ dy: Tensor, output y: Tensor) -> Tensor {
+        let dy = reorder(dy, to: y.layout)
+        let dx = Tensor(shape: y.shape, layout: y.layout, storage: Storage(count: y.count))
+        let (pg, py, pd) = (dy.storage.pointer, y.storage.pointer, dx.storage.pointer)
+        parallelChunks(y.count) { range in for i in range { pd[i] = py[i] > 0 ? pg[i] : 0 } }
+        return dx
+    }
+
+    public func sum(_ x: Tensor) -> Float {
+        let p = x.storage.pointer
+        return Float(parallelSum(x.count) { range in
+            var s = 0.0
+            for i in range { s += Double(p[i]) }
+            return s
+        })
+    }
+
+    // MARK: Gram matrices
+
+    public func gram(_ x: Tensor, scale: Float) -> Tensor {
+        precondition(x.layout == .plain)
+        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        let g = Tensor(shape: [n, c, c], storage: Storage(count: n * c * c))
+        for sample in 0..<n {
+            let f = x.storage.pointer + sample * c * hw
+            dnnlCheck(dnnl_sgemm(78, 84, Int64(c), Int64(c), Int64(hw), scale, f, Int64(hw), f, Int64(hw),
+                                 0, g.storage.pointer + sample * c * c, Int64(c)), "sgemm(gram)")
+        }
+        return g
+    }
+
+    public func gramBackward(_ dg: Tensor, input x: Tensor, scale: Float) -> Tensor {
+        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+        let dx = Tensor(shape: x.shape, storage: Storage(count: x.count))
+        let symmetric = Storage(count: c * c)
+        for sample in 0..<n {
+            let d = dg.storage.pointer + sample * c * c
+            for i in 0..<c { for j in 0..<c { symmetric.pointer[i * c + j] = d[i * c + j] + d[j * c + i] } }
+            dnnlCheck(dnnl_sgemm(78, 78, Int64(c), Int64(hw), Int64(c), scale, symmetric.pointer, Int64(c),
+                                 x.storage.pointer + sample * c * hw, Int64(hw),
+                                 0, dx.storage.pointer + sample * c * hw, Int64(hw)), "sgemm(gram backward)")
+        }
+        return dx
+    }
+
+    // MARK: total variation
+
+    public func totalVariation(_ x: Tensor) -> Float {
+        precondition(x.layout == .plain && x.shape.count == 4)
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let p = x.storage.pointer
+        var total = 0.0
+        for plane in 0..<planes {
+            let base = p + plane * h * w
+            for i in 0..<(h - 1) {
+                for j in 0..<(w - 1) {
+                    let v = base[i * w + j]
+                    let right = v - base[i * w + j + 1], down = v - base[(i + 1) * w + j]
+                    total += Double(right * right + down * down)
+                }
+            }
+        }
+        return Float(total)
+    }
+
+    public func totalVariationBackward(_ x: Tensor, scale: Float) -> Tensor {
+        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
+        let dx = filled(shape: x.shape, layout: .plain, value: 0)
+        let (p, d) = (x.storage.pointer, dx.storage.pointer)
+        for plane in 0..<planes {
+            let base = p + plane * h * w, grad = d + plane * h * w
+            for i in 0..<(h - 1) {
+                for j in 0..<(w - 1) {
+                    let v = base[i * w + j]
+                    let right = 2 * scale * (v - base[i * w + j + 1]), down = 2 * scale * (v - base[(i + 1) * w + j])
+                    grad[i * w + j] += right + down
+                    grad[i * w + j + 1] -= right
+                    grad[(i + 1) * w + j] -= down
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,138 @@
+import CDNNL
+import Tensor
+
+/// oneDNN's execution-argument indices (C macros that Swift does not import).
+enum DNNLArgument {
+    static let src: Int32 = 1, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
+    static let workspace: Int32 = 64
+    static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
+}
+
+/// Stops with a message naming the oneDNN call that failed; these are programming errors.
+func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+    if status != dnnl_success { fatalError("oneDNN \(what()) failed with status \(status.rawValue)") }
+}
+
+/// A created primitive with its descriptor; destroys both when released.
+final class DNNLPrimitive {
+    let descriptor: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    /// Creates the primitive described by `opDescriptor`, or nil if oneDNN has no implementation.
+    init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil) {
+        var pd: dnnl_primitive_desc_t?
+        guard dnnl_primitive_desc_create(&pd, opDescriptor, nil, engine, hint?.descriptor) == dnnl_success,
+              let pd else { return nil }
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create")
+        descriptor = pd
+        self.primitive = primitive!
+    }
+
+    /// Wraps a reorder primitive descriptor made by `dnnl_reorder_primitive_desc_create`.
+    init(reorderDescriptor pd: dnnl_primitive_desc_t) {
+        var primitive: dnnl_primitive_t?
+        dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create(reorder)")
+        descriptor = pd
+        self.primitive = primitive!
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+
+    /// The memory descriptor the primitive expects for `query` (e.g. its weights).
+    func memoryDescriptor(_ query: dnnl_query_t) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, query, 0).pointee
+    }
+}
+
+/// The CPU engine and stream, and the few helpers every primitive needs.
+final class DNNLContext {
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+
+    init() {
+        var engine: dnnl_engine_t?
+        dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
+        var stream: dnnl_stream_t?
+        dnnlCheck(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream_create")
+        self.engine = engine!
+        self.stream = stream!
+    }
+
+    /// Descriptor of an f32 tensor of `shape` in `layout`.
+    func descriptor(_ shape: [Int], _ layout: Layout) -> dnnl_memory_desc_t {
+        descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count))
+    }
+
+    /// Descriptor of an f32 tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
+    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let dims = shape.map(Int64.init)
+        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dnnl_f32, tag),
+                  "memory_desc_init_by_tag(\(shape))")
+        return md
+    }
+
+    static func tag(for layout: Layout, rank: Int) -> dnnl_format_tag_t {
+        switch (layout, rank) {
+        case (.channelsBlocked16, _): return dnnl_nChw16c
+        case (.plain, 1): return dnnl_a
+        case (.plain, 2): return dnnl_ab
+        case (.plain, 3): return dnnl_abc
+        case (.plain, 4): return dnnl_abcd
+        default: fatalError("no oneDNN format for rank \(rank)")
+        }
+    }
+
+    /// Runs `primitive` on raw buffers described by `(argument, descriptor, pointer)`.
+    func execute(_ primitive: DNNLPrimitive,
+                 _ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) {
+        var memories: [dnnl_exec_arg_t] = []
+        for (argument, descriptor, pointer) in arguments {
+            var md = descriptor
+            var memory: dnnl_memory_t?
+            dnnlCheck(dnnl_memory_create(&memory, &md, engine, pointer), "memory_create")
+            memories.append(dnnl_exec_arg_t(arg: argument, memory: memory))
+        }
+        defer { for argument in memories { dnnl_memory_destroy(argument.memory) } }
+        dnnlCheck(dnnl_primitive_execute(primitive.primitive, stream, Int32(memories.count), memories),
+                  "primitive_execute")
+        dnnlCheck(dnnl_stream_wait(stream), "stream_wait")
+    }
+
+    /// A reorder between two descriptors of the same logical tensor.
+    func reorder(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t) -> DNNLPrimitive {
+        var (src, dst) = (source, destination)
+        var pd: dnnl_primitive_desc_t?
+        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil), "reorder_primitive_desc")
+        return DNNLPrimitive(reorderDescriptor: pd!)
+    }
+
+    /// Copies `source` (described by `from`) into a new buffer laid out as `to`.
+    func reordered(_ source: UnsafeMutableRawPointer, from: dnnl_memory_desc_t,
+                   to: dnnl_memory_desc_t) -> Storage {
+        var (a, b) = (from, to)
+        let result = Storage(count: dnnl_memory_desc_get_size(&b) / MemoryLayout<Float>.stride)
+        if dnnl_memory_desc_equal(&a, &b) != 0 {
+            result.pointer.update(from: source.assumingMemoryBound(to: Float.self), count: result.count)
+        } else {
+            execute(reorder(from: a, to: b),
+                    [(DNNLArgument.src, a, source), (DNNLArgument.dst, b, UnsafeMutableRawPointer(result.pointer))])
+        }
+        return result
+    }
+}
+
+/// Whether two descriptors describe the same memory layout.
+func sameLayout(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+    var (a, b) = (a, b)
+    return dnnl_memory_desc_equal(&a, &b) != 0
+}
+
+extension Storage {
+    /// The elements as an untyped pointer, as oneDNN takes them.
+    var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(pointer) }
+}

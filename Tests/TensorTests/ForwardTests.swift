@@ -1,0 +1,84 @@
+import Tensor
+import XCTest
+
+/// Forward values against straightforward reference loops.
+final class ForwardTests: XCTestCase {
+    override func setUp() { installBackend() }
+
+    /// Direct six-loop convolution in double precision.
+    private func referenceConvolution(_ x: [Float], _ xs: [Int], _ w: [Float], _ ws: [Int], _ b: [Float],
+                                      stride: Int, padding: Int) -> [Float] {
+        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3]), (o, k) = (ws[0], ws[2])
+        let oh = (h + 2 * padding - k) / stride + 1, ow = (wd + 2 * padding - k) / stride + 1
+        var y = [Float](repeating: 0, count: n * o * oh * ow)
+        for s in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
+            var acc = Double(b.isEmpty ? 0 : b[oc])
+            for ic in 0..<c { for u in 0..<k { for v in 0..<k {
+                let yy = i * stride + u - padding, xx = j * stride + v - padding
+                guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
+                acc += Double(x[((s * c + ic) * h + yy) * wd + xx]) * Double(w[((oc * c + ic) * k + u) * k + v])
+            } } }
+            y[((s * o + oc) * oh + i) * ow + j] = Float(acc)
+        } } } }
+        return y
+    }
+
+    private func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, tolerance, file: file, line: line)
+    }
+
+    func testConvolutionMatchesReferenceOnEveryPath() {
+        for (shape, layout, kernel, stride, padding) in [([1, 3, 9, 7], Layout.plain, 3, 1, 1),
+                                                         ([1, 16, 12, 10], .channelsBlocked16, 3, 1, 1),
+                                                         ([2, 5, 11, 11], .plain, 5, 2, 2)] {
+            let x = randomTensor(shape, layout: layout, seed: 1)
+            let w = randomTensor([32, shape[1], kernel, kernel], seed: 2), b = randomTensor([32], seed: 3)
+            let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding)
+            assertClose(y.toArray(), referenceConvolution(x.toArray(), shape, w.toArray(), w.shape, b.toArray(),
+                                                          stride: stride, padding: padding))
+        }
+    }
+
+    func testPoolingMatchesReference() {
+        let x = randomTensor([1, 16, 5, 4], layout: .channelsBlocked16, seed: 4)
+        let v = x.toArray()
+        for kind in PoolingKind.allCases {
+            var expected: [Float] = []
+            for c in 0..<16 { for i in 0..<2 { for j in 0..<2 {
+                let window = [v[(c * 5 + 2 * i) * 4 + 2 * j], v[(c * 5 + 2 * i) * 4 + 2 * j + 1],
+                              v[(c * 5 + 2 * i + 1) * 4 + 2 * j], v[(c * 5 + 2 * i + 1) * 4 + 2 * j + 1]]
+                expected.append(kind == .max ? window.max()! : window.reduce(0, +) / 4)
+            } } }
+            let y = x.pooled(kind)
+            XCTAssertEqual(y.shape, [1, 16, 2, 2])
+            assertClose(y.toArray(), expected, tolerance: 1e-6)
+        }
+    }
+
+    func testGramAndTotalVariationMatchDefinitions() {
+        let x = randomTensor([1, 2, 2, 3], seed: 5)
+        let v = x.toArray()
+        var gram = [Float](repeating: 0, count: 4)
+        for i in 0..<2 { for j in 0..<2 { for k in 0..<6 { gram[i * 2 + j] += v[i * 6 + k] * v[j * 6 + k] / 12 } } }
+        assertClose(x.gramMatrix().toArray(), gram)
+        var tv: Float = 0
+        for c in 0..<2 { for i in 0..<1 { for j in 0..<2 {
+            let p = v[(c * 2 + i) * 3 + j]
+            tv += (p - v[(c * 2 + i) * 3 + j + 1]) * (p - v[(c * 2 + i) * 3 + j + 1])
+                + (p - v[(c * 2 + i + 1) * 3 + j]) * (p - v[(c * 2 + i + 1) * 3 + j])
+        } } }
+        XCTAssertEqual(x.totalVariation().scalar, tv, accuracy: 1e-5)
+    }
+
+    func testBlockedLayoutSurvivesConvolutionChains() {
+        let x = randomTensor([1, 3, 8, 8], seed: 6)
+        let y = x.conv2d(weight: randomTensor([16, 3, 3, 3], seed: 7), padding: 1).relu()
+        let z = y.conv2d(weight: randomTensor([32, 16, 3, 3], seed: 8), padding: 1).pooled(.max)
+        XCTAssertEqual(y.layout, .channelsBlocked16)
+        XCTAssertEqual(z.layout, .channelsBlocked16)
+        XCTAssertEqual(z.shape, [1, 32, 4, 4])
+    }
+}

@@ -1,0 +1,75 @@
+import Tensor
+import XCTest
+
+/// Finite-difference checks of every op's backward rule.
+final class GradientTests: XCTestCase {
+    override func setUp() { installBackend() }
+
+    func testConvolution3x3FromPlainInputWithBias() {
+        let x = randomTensor([1, 3, 7, 6], seed: 1)
+        let w = randomTensor([16, 3, 3, 3], seed: 2)
+        let b = randomTensor([16], seed: 3)
+        assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1) }
+    }
+
+    func testConvolution3x3BlockedWinogradPath() {
+        let x = randomTensor([1, 16, 8, 8], layout: .channelsBlocked16, seed: 4)
+        let w = randomTensor([32, 16, 3, 3], seed: 5)
+        let b = randomTensor([32], seed: 6)
+        assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1) }
+    }
+
+    func testConvolutionStridedGeneralKernelBatched() {
+        let x = randomTensor([2, 4, 9, 9], seed: 7)
+        let w = randomTensor([5, 4, 5, 5], seed: 8)
+        assertGradientsMatch([x, w]) { $0[0].conv2d(weight: $0[1], stride: 2, padding: 2) }
+    }
+
+    func testReLU() {
+        let x = randomTensor([1, 16, 5, 5], layout: .channelsBlocked16, seed: 9)
+        assertGradientsMatch([x]) { $0[0].relu() }
+    }
+
+    func testMaxPoolingBlockedAndOddSize() {
+        let x = randomTensor([1, 16, 7, 6], layout: .channelsBlocked16, seed: 10)
+        assertGradientsMatch([x]) { $0[0].pooled(.max) }
+    }
+
+    func testAveragePoolingPlain() {
+        let x = randomTensor([2, 3, 6, 5], seed: 11)
+        assertGradientsMatch([x]) { $0[0].pooled(.average) }
+    }
+
+    func testGramMatrixOfBlockedFeatures() {
+        let x = randomTensor([1, 16, 5, 4], layout: .channelsBlocked16, seed: 12)
+        assertGradientsMatch([x]) { $0[0].gramMatrix() }
+    }
+
+    func testMeanSquaredError() {
+        let a = randomTensor([1, 16, 3, 3], layout: .channelsBlocked16, seed: 13)
+        let b = randomTensor([1, 16, 3, 3], seed: 14)
+        assertGradientsMatch([a, b]) { $0[0].meanSquaredError($0[1]) }
+    }
+
+    func testTotalVariation() {
+        let x = randomTensor([1, 3, 6, 7], seed: 15)
+        assertGradientsMatch([x]) { $0[0].totalVariation() }
+    }
+
+    func testElementwiseArithmeticAndReductions() {
+        let a = randomTensor([2, 3, 4], seed: 16), b = randomTensor([2, 3, 4], seed: 17)
+        assertGradientsMatch([a, b]) { ($0[0] + $0[1]) * ($0[0] - $0[1]) * 0.5 }
+        assertGradientsMatch([a]) { $0[0].squared().mean() * 3 + $0[0].sum() }
+    }
+
+    func testReorderRoundTrip() {
+        let x = randomTensor([1, 32, 3, 2], seed: 18)
+        assertGradientsMatch([x]) { $0[0].reordered(to: .channelsBlocked16) * 2 }
+    }
+
+    func testGradientAccumulatesOverSharedUses() {
+        let x = Tensor(shape: [3], values: [1, 2, 3], requiresGrad: true)
+        (x * x + x).sum().backward() // d/dx = 2x + 1
+        XCTAssertEqual(x.grad?.toArray(), [3, 5, 7])
+    }
+}
