@@ -1,0 +1,47 @@
+import Foundation
+
+/// Reading and writing pictures as files: format by content when reading, by
+/// extension when writing, and never a half-written file.
+public enum ImageFile {
+    /// Reads a PNG or JPEG, whatever its name says.
+    public static func read(_ path: String) throws -> Image {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ImageError.unreadable(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw ImageError.unreadable(path: path, reason: "it is a directory") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImageError.unreadable(path: path, reason: "permission denied")
+        }
+        guard !data.isEmpty else { throw ImageError.unreadable(path: path, reason: "the file is empty") }
+        let bytes = [UInt8](data)
+        if PNG.matches(bytes) { return try PNG.decode(bytes, path: path) }
+        if JPEG.matches(bytes) { return try JPEG.decode(bytes, path: path) }
+        throw ImageError.notAnImage(path: path)
+    }
+
+    /// Whether `path` names a format `write` can produce.
+    public static func canWrite(_ path: String) -> Bool { format(of: path) != nil }
+
+    /// Checks that `path` could be written (known extension, existing directory) before any work.
+    public static func validateOutput(_ path: String) throws {
+        guard canWrite(path) else { throw ImageError.unsupportedOutputFormat(path: path) }
+        try AtomicFile.checkDirectory(of: path)
+    }
+
+    /// Encodes by extension (.png, .jpg/.jpeg) and replaces `path` atomically.
+    public static func write(_ image: Image, to path: String, jpegQuality: Int = 95) throws {
+        guard let format = format(of: path) else { throw ImageError.unsupportedOutputFormat(path: path) }
+        let bytes = format == "png" ? try PNG.encode(image, path: path)
+                                    : try JPEG.encode(image, quality: jpegQuality, path: path)
+        try AtomicFile.write(Data(bytes), to: path)
+    }
+
+    private static func format(of path: String) -> String? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "png": return "png"
+        case "jpg", "jpeg": return "jpeg"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import CImageCodecs
+
+/// PNG through libpng's simplified API, which catches libpng's errors internally.
+enum PNG {
+    private static let formatRGB: UInt32 = 2 // PNG_FORMAT_RGB
+
+    /// Whether `data` starts with the PNG signature.
+    static func matches(_ data: [UInt8]) -> Bool { data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) }
+
+    /// Decodes any PNG (grey, palette, alpha, 16-bit) to 8-bit RGB.
+    static func decode(_ data: [UInt8], path: String) throws -> Image {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&image) }
+        guard png_image_begin_read_from_memory(&image, data, data.count) != 0 else {
+            throw ImageError.corrupt(path: path, detail: message(image))
+        }
+        image.format = formatRGB
+        let (width, height) = (Int(image.width), Int(image.height))
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        guard png_image_finish_read(&image, nil, &pixels, 0, nil) != 0 else {
+            throw ImageError.corrupt(path: path, detail: message(image))
+        }
+        return Image(width: width, height: height, samples: pixels.map(Float.init))
+    }
+
+    /// Encodes as 8-bit RGB.
+    static func encode(_ image: Image, path: String) throws -> [UInt8] {
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        png.width = UInt32(image.width)
+        png.height = UInt32(image.height)
+        png.format = formatRGB
+        let pixels = image.bytes
+        var size = 0
+        guard png_image_write_to_memory(&png, nil, &size, 0, pixels, 0, nil) != 0 else {
+            throw ImageError.unwritable(path: path, reason: message(png))
+        }
+        var output = [UInt8](repeating: 0, count: size)
+        guard png_image_write_to_memory(&png, &output, &size, 0, pixels, 0, nil) != 0 else {
+            throw ImageError.unwritable(path: path, reason: message(png))
+        }
+        return Array(output.prefix(size))
+    }
+
+    private static func message(_ image: png_image) -> String {
+        var text = image.message
+        return withUnsafeBytes(of: &text) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    }
+}
