@@ -1,0 +1,56 @@
+import Foundation
+
+/// The safetensors format: an 8-byte little-endian header length, a JSON header naming each
+/// tensor's dtype, shape and byte range, then the raw data. We write and read `F32` only,
+/// with free-form string metadata (architecture, preprocessing, provenance).
+public enum SafeTensors {
+    /// Serialises `tensors` (sorted by name) and `metadata`.
+    public static func encode(_ tensors: [String: NamedArray], metadata: [String: String] = [:]) throws -> Data {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let array = tensors[name]!
+            header[name] = ["dtype": "F32", "shape": array.shape, "data_offsets": [offset, offset + array.values.count * 4]]
+            offset += array.values.count * 4
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
+        var data = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for name in names {
+            tensors[name]!.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// Parses a safetensors file's tensors and metadata, rejecting anything malformed.
+    public static func decode(_ data: Data) throws -> (tensors: [String: NamedArray], metadata: [String: String]) {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 8 else { throw WeightsFormatError("safetensors file is shorter than its header") }
+        let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard headerLength > 0, 8 + headerLength <= bytes.count,
+              let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any]
+        else { throw WeightsFormatError("safetensors header is damaged") }
+        let body = 8 + headerLength
+        var tensors: [String: NamedArray] = [:]
+        var metadata: [String: String] = [:]
+        for (name, entry) in header {
+            if name == "__metadata__" {
+                metadata = entry as? [String: String] ?? [:]
+                continue
+            }
+            guard let entry = entry as? [String: Any], entry["dtype"] as? String == "F32",
+                  let shape = entry["shape"] as? [Int], let range = entry["data_offsets"] as? [Int], range.count == 2,
+                  range[0] >= 0, range[1] - range[0] == shape.reduce(1, *) * 4, body + range[1] <= bytes.count
+            else { throw WeightsFormatError("safetensors entry \(name) is not a well-formed F32 tensor") }
+            let values = bytes[(body + range[0])..<(body + range[1])].withUnsafeBytes {
+                Array($0.bindMemory(to: Float.self))
+            }
+            tensors[name] = NamedArray(shape: shape, values: values)
+        }
+        return (tensors, metadata)
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// The losses of one objective evaluation: what `--log` writes as a JSON line and what
+/// progress lines show. Values are the weighted terms that add up to `total`.
+public struct IterationRecord: Codable, Equatable, Sendable {
+    /// Evaluation number, from 1.
+    public var iteration: Int
+    public var total: Float
+    public var content: Float
+    public var style: Float
+    public var tv: Float
+    /// Each style layer's weighted term.
+    public var styleLayers: [String: Float]
+    /// Seconds since the optimisation started.
+    public var elapsed: Double
+
+    enum CodingKeys: String, CodingKey {
+        case iteration, total, content, style, tv, elapsed
+        case styleLayers = "style_layers"
+    }
+
+    /// One JSON object on one line, keys sorted.
+    public func jsonLine() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+}

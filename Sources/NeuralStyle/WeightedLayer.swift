@@ -1,0 +1,32 @@
+import Foundation
+import Models
+
+/// A loss-network layer with its own multiplier, written `name` or `name:weight`.
+public struct WeightedLayer: Equatable, Sendable {
+    public var name: String
+    public var weight: Float
+
+    public init(_ name: String, weight: Float = 1) {
+        self.name = name
+        self.weight = weight
+    }
+
+    /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking every name.
+    public static func parseList(_ text: String, validNames: [String] = VGG19.layerNames) throws -> [WeightedLayer] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.isEmpty, !items.contains(where: \.isEmpty) else {
+            throw StyleTransferError.badOption("empty layer list '\(text)'")
+        }
+        return try items.map { item in
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            guard validNames.contains(parts[0]) else {
+                throw StyleTransferError.badOption(
+                    "unknown layer '\(parts[0])'; valid layers: \(validNames.joined(separator: " "))")
+            }
+            guard parts.count == 1 || Float(parts[1]) != nil else {
+                throw StyleTransferError.badOption("layer weight '\(parts[1])' of \(parts[0]) is not a number")
+            }
+            return WeightedLayer(parts[0], weight: parts.count == 2 ? Float(parts[1])! : 1)
+        }
+    }
+}
