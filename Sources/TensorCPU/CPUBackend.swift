@@ -69,16 +69,22 @@ public final class CPUBackend: ComputeBackend {
     public func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
                                         geometry: WindowGeometry) -> Tensor {
         let probe = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
+        // The plan is keyed by the input's shape and layout; `probe` doubles as the output.
         let plan = plan(probe, weight.shape, geometry, false)
         let dy = reorder(dy, to: plan.outputLayout)
         let primitive = plan.backwardData
         let weights = plan.weightsForBackwardData(weight)
+        let wanted = context.descriptor(inputShape, inputLayout)
+        var chosen = primitive.memoryDescriptor(dnnl_query_diff_src_md)
+        let direct = sameLayout(chosen, wanted)
+        let dx = direct ? probe.storage : Storage(count: dnnl_memory_desc_get_size(&chosen) / MemoryLayout<Float>.stride)
         context.execute(primitive, [
             (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
             (DNNLArgument.weights, primitive.memoryDescriptor(dnnl_query_weights_md), weights.raw),
-            (DNNLArgument.diffSrc, context.descriptor(inputShape, inputLayout), probe.storage.raw),
+            (DNNLArgument.diffSrc, chosen, dx.raw),
         ])
-        return probe
+        guard !direct else { return probe }
+        return Tensor(shape: inputShape, layout: inputLayout, storage: context.reordered(dx.raw, from: chosen, to: wanted))
     }
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,

@@ -18,6 +18,9 @@ struct ReorderedWeights {
     let reordered: Storage
 }
 
+/// Reordered copies of every weight tensor a plan has run with (layers of equal shape share a plan).
+typealias ReorderedWeightsCache = [ObjectIdentifier: ReorderedWeights]
+
 /// The oneDNN primitives of one convolution shape, created on first use and kept.
 ///
 /// 3×3 stride-1 convolutions over blocked activations ask for Winograd first (about twice
@@ -32,8 +35,8 @@ final class ConvolutionPlan {
     private let context: DNNLContext
     private var backwardDataPrimitive: DNNLPrimitive?
     private var backwardWeightsPrimitive: DNNLPrimitive?
-    private var forwardWeights: ReorderedWeights?
-    private var backwardDataWeights: ReorderedWeights?
+    private var forwardWeights: ReorderedWeightsCache = [:]
+    private var backwardDataWeights: ReorderedWeightsCache = [:]
 
     init(_ key: ConvolutionKey, context: DNNLContext) {
         self.key = key
@@ -72,8 +75,13 @@ final class ConvolutionPlan {
 
     var backwardData: DNNLPrimitive {
         if let backwardDataPrimitive { return backwardDataPrimitive }
+        // Plain inputs (the picture itself, 3 channels) only get oneDNN's slow reference
+        // kernel in their own layout; letting it choose (a padded blocked layout) and
+        // reordering back costs far less.
+        let sourceTag = key.inputLayout == .plain ? dnnl_format_tag_any
+                                                  : DNNLContext.tag(for: key.inputLayout, rank: 4)
         for algorithm in [algorithm, dnnl_convolution_direct] {
-            var diffSrc = context.descriptor(key.inputShape, key.inputLayout)
+            var diffSrc = context.descriptor(key.inputShape, tag: sourceTag)
             var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
             var diffDst = context.descriptor(outputShape, outputLayout)
             var desc = dnnl_convolution_desc_t()
@@ -118,14 +126,15 @@ final class ConvolutionPlan {
     }
 
     private func weights(_ weight: Tensor, for primitive: DNNLPrimitive,
-                         cache: inout ReorderedWeights?) -> Storage {
+                         cache: inout ReorderedWeightsCache) -> Storage {
         let storage = weight.storage
-        if let cached = cache, cached.source === storage, cached.version == storage.version {
+        if let cached = cache[ObjectIdentifier(storage)], cached.version == storage.version {
             return cached.reordered
         }
         let reordered = context.reordered(storage.raw, from: context.descriptor(weight.shape, .plain),
                                           to: primitive.memoryDescriptor(dnnl_query_weights_md))
-        cache = ReorderedWeights(source: storage, version: storage.version, reordered: reordered)
+        cache[ObjectIdentifier(storage)] = ReorderedWeights(source: storage, version: storage.version,
+                                                            reordered: reordered)
         return reordered
     }
 }
