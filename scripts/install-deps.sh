@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build needs, if any are missing. Idempotent.
+set -euo pipefail
+
+packages=(libdnnl-dev libturbojpeg0-dev libpng-dev python3 python3-pip)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# A pip outside Debian's package (e.g. pyenv's) serves as well as python3-pip.
+if [[ " ${missing[*]} " == *" python3-pip "* ]] && python3 -m pip --version >/dev/null 2>&1; then
+    missing=("${missing[@]/python3-pip}")
+fi
+if [[ " ${missing[*]} " == *" python3 "* ]] && command -v python3 >/dev/null; then
+    missing=("${missing[@]/python3}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "System packages: all present (${packages[*]})."
+    exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "System packages: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "System packages: installed."
