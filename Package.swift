@@ -31,6 +31,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: swift5),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCPU"],
                     resources: [.copy("Fixtures")], swiftSettings: swift5),
-        .testTarget(name: "NeuralStyleTests", dependencies: ["NeuralStyle"], swiftSettings: swift5),
+        .testTarget(name: "NeuralStyleTests", dependencies: ["NeuralStyle", "Tensor", "Models", "Imaging"],
+                    swiftSettings: swift5),
+        .testTarget(name: "CommandLineTests", dependencies: ["neural-style"], swiftSettings: swift5),
     ]
 )

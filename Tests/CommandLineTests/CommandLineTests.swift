@@ -1,0 +1,124 @@
+import Foundation
+import XCTest
+
+/// The `neural-style` executable as users and scripts drive it: exit codes, one-line
+/// errors, no partial outputs, the log format and the help text.
+final class CommandLineTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// The built executable, beside the test bundle.
+    private var executable: URL {
+        var url = Bundle(for: CommandLineTests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("neural-style").path) {
+            url = url.deletingLastPathComponent()
+        }
+        return url.appendingPathComponent("neural-style")
+    }
+
+    @discardableResult
+    private func run(_ arguments: [String], environment: [String: String] = [:])
+        -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try! process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A 2×2 RGB PNG (red, blue / green, white), assembled byte by byte, at `name`.
+    private func picture(_ name: String) -> String {
+        let bytes: [UInt8] = [
+            0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+            0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xFD, 0xD4, 0x9A,
+            0x73, 0x00, 0x00, 0x00, 0x12, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0x00, 0x04,
+            0xFF, 0x41, 0xE8, 0xFF, 0xFF, 0xFF, 0x00, 0x1F, 0xEE, 0x05, 0xFB, 0x6D, 0xDC, 0xCE, 0xAD, 0x00,
+            0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ]
+        FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
+        return path(name)
+    }
+
+    private func assertOneLineError(_ result: (status: Int32, stdout: String, stderr: String), contains text: String,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("neural-style: error: "), result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(text), "\(result.stderr) should contain \(text)", file: file, line: line)
+    }
+
+    func testBadInputsFailWithOneLineAndNoOutput() throws {
+        let style = picture("style.png")
+        FileManager.default.createFile(atPath: path("empty.jpg"), contents: Data())
+        FileManager.default.createFile(atPath: path("notes.png"), contents: Data("not a picture".utf8))
+        let pngBytes = try Data(contentsOf: URL(fileURLWithPath: style))
+        FileManager.default.createFile(atPath: path("cut.png"), contents: pngBytes.prefix(40))
+        let output = path("out.png")
+        let base = ["--style", style, "--output", output, "--size", "16", "--iterations", "1"]
+
+        assertOneLineError(run(["--content", path("missing.jpg")] + base), contains: "missing.jpg: no such file")
+        assertOneLineError(run(["--content", path("empty.jpg")] + base), contains: "empty.jpg: the file is empty")
+        assertOneLineError(run(["--content", path("notes.png")] + base), contains: "is not a PNG or JPEG image")
+        assertOneLineError(run(["--content", path("cut.png")] + base), contains: "is damaged or truncated")
+        assertOneLineError(run(["--content", style, "--style", path("cut.png"), "--output", output]),
+                           contains: "cut.png is damaged or truncated")
+        assertOneLineError(run(["--content", style] + base + ["--style-layers", "relu1_1,relu9_9"]),
+                           contains: "unknown layer 'relu9_9'; valid layers: conv1_1 relu1_1 conv1_2")
+        assertOneLineError(run(["--content", style, "--style", style, "--output", path("no/such/dir/out.png")]),
+                           contains: "output directory \(path("no/such/dir")) does not exist")
+        assertOneLineError(run(["--content", style, "--style", style, "--output", path("out.gif")]),
+                           contains: "use a .png, .jpg or .jpeg name")
+        assertOneLineError(run(["--content", style] + base, environment: ["NEURAL_STYLE_CACHE": path("empty-cache")]),
+                           contains: "VGG-19 weights not found at \(path("empty-cache"))/vgg19.safetensors; fetch them with 'make weights'")
+        assertOneLineError(run(["--content", style] + base + ["--optimizer", "sgd"]), contains: "lbfgs or adam")
+        assertOneLineError(run(["--style", style]), contains: "--content and --style are required")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("out") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testRunWritesOutputIntermediatesAndJSONLinesLog() throws {
+        let content = picture("content.png"), style = picture("style.png")
+        let result = run(["--content", content, "--style", style, "--output", path("result.jpg"), "--size", "24",
+                          "--iterations", "4", "--save-every", "2", "--print-every", "2", "--log", path("log.jsonl")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("Iteration 2/4: total "))
+        XCTAssertTrue(result.stdout.contains("Wrote \(path("result.jpg")) (24×24)"))
+        let jpeg = try Data(contentsOf: URL(fileURLWithPath: path("result.jpg")))
+        XCTAssertEqual(Array(jpeg.prefix(3)), [0xFF, 0xD8, 0xFF])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("result_2.jpg")))
+        let lines = try String(contentsOfFile: path("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 4)
+        for (index, line) in lines.enumerated() {
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(Set(record.keys), ["iteration", "total", "content", "style", "tv", "style_layers", "elapsed"])
+            XCTAssertEqual(record["iteration"] as? Int, index + 1)
+            XCTAssertEqual((record["style_layers"] as? [String: Double])?.count, 5)
+        }
+    }
+
+    func testHelpDocumentsEveryDefault() {
+        let help = run(["--help"]).stdout
+        for text in ["--content-weight <content-weight>", "(default: 5.0)", "(default: 100.0)", "(default: 0.001)",
+                     "(default: 512)", "(default: 1000)", "(default: lbfgs)", "(default: content)", "(default: max)",
+                     "(default: relu4_2)", "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1", "1 for lbfgs, 10 for adam",
+                     "--style-blend-weights", "--style-scale", "--save-every", "--log", "--seed", "--init"] {
+            XCTAssertTrue(help.contains(text), "help lacks \(text)")
+        }
+    }
+}

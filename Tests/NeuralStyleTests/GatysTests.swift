@@ -1,0 +1,83 @@
+import Imaging
+import Models
+import NeuralStyle
+import XCTest
+
+/// Small end-to-end optimisations on synthetic pictures.
+final class GatysTests: XCTestCase {
+    private let content = syntheticImage(width: 32, height: 24, phase: 0)
+    private let style = syntheticImage(width: 24, height: 32, phase: 2)
+
+    private func options(_ change: (inout GatysOptions) -> Void = { _ in }) -> GatysOptions {
+        var options = GatysOptions()
+        options.size = 32
+        options.iterations = 12
+        change(&options)
+        return options
+    }
+
+    private func run(_ options: GatysOptions, styles: [Image]? = nil) throws -> (Image, [IterationRecord]) {
+        var records: [IterationRecord] = []
+        let image = try GatysStyleTransfer(network: try cachedVGG19(pooling: options.pooling), options: options)
+            .run(content: content, styles: styles ?? [style]) { record, _ in records.append(record) }
+        return (image, records)
+    }
+
+    func testLBFGSLowersTheLossWithOneRecordPerIteration() throws {
+        let (image, records) = try run(options())
+        XCTAssertEqual([image.width, image.height], [32, 24])
+        XCTAssertEqual(records.map(\.iteration), Array(1...12))
+        XCTAssertEqual(records[0].content, 0)
+        XCTAssertLessThan(records.last!.total, 0.5 * records[0].total)
+        XCTAssertEqual(Set(records[0].styleLayers.keys), ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
+    }
+
+    func testAdamAveragePoolingAndSeededNoiseAreReproducible() throws {
+        let noisy = options {
+            $0.optimizer = .adam
+            $0.pooling = .average
+            $0.initialization = .random
+            $0.seed = 7
+            $0.iterations = 6
+        }
+        let (a, recordsA) = try run(noisy)
+        let (b, _) = try run(noisy)
+        XCTAssertEqual(a, b)
+        XCTAssertLessThan(recordsA.last!.total, recordsA[0].total)
+        var otherSeed = noisy
+        otherSeed.seed = 8
+        XCTAssertNotEqual(try run(otherSeed).0, a)
+    }
+
+    func testBlendWeightsSelectAndValidateStyles() throws {
+        let other = syntheticImage(width: 30, height: 30, phase: 4)
+        let single = try run(options { $0.iterations = 1 }).1[0]
+        let blended = try run(options { $0.iterations = 1; $0.styleBlendWeights = [3, 0] }, styles: [style, other]).1[0]
+        XCTAssertEqual(blended.style, single.style, accuracy: 1e-4 * single.style)
+        let mixed = try run(options { $0.iterations = 1; $0.styleBlendWeights = [1, 1] }, styles: [style, other]).1[0]
+        XCTAssertNotEqual(mixed.style, single.style)
+        XCTAssertThrowsError(try run(options { $0.styleBlendWeights = [1] }, styles: [style, other]))
+        XCTAssertThrowsError(try run(options(), styles: []))
+    }
+
+    func testStyleScaleAndLayerWeightsChangeTheObjective() throws {
+        let base = try run(options { $0.iterations = 1 }).1[0]
+        let scaled = try run(options { $0.iterations = 1; $0.styleScale = 0.5 }).1[0]
+        XCTAssertNotEqual(base.style, scaled.style)
+        let weighted = try run(options {
+            $0.iterations = 1
+            $0.styleLayers = [WeightedLayer("relu1_1", weight: 2)]
+        }).1[0]
+        XCTAssertEqual(weighted.styleLayers["relu1_1"]!, 2 * base.styleLayers["relu1_1"]!,
+                       accuracy: 1e-4 * base.styleLayers["relu1_1"]!)
+    }
+
+    func testLayerListsNameTheValidLayers() {
+        XCTAssertEqual(try WeightedLayer.parseList("relu1_1, relu2_1:0.5"),
+                       [WeightedLayer("relu1_1"), WeightedLayer("relu2_1", weight: 0.5)])
+        XCTAssertThrowsError(try WeightedLayer.parseList("relu9_9")) {
+            XCTAssertTrue("\($0)".contains("unknown layer 'relu9_9'; valid layers: conv1_1 relu1_1"))
+        }
+        XCTAssertThrowsError(try WeightedLayer.parseList("relu1_1:x"))
+    }
+}

@@ -1,0 +1,87 @@
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+import XCTest
+
+/// The loss conventions of DESIGN.md §5, recomputed here from raw features in double precision.
+final class StyleLossTests: XCTestCase {
+    private func gram(_ f: [Float], channels c: Int) -> [Double] {
+        let n = f.count / c
+        var g = [Double](repeating: 0, count: c * c)
+        for i in 0..<c { for j in 0..<c {
+            var s = 0.0
+            for k in 0..<n { s += Double(f[i * n + k]) * Double(f[j * n + k]) }
+            g[i * c + j] = s / Double(c * n)
+        } }
+        return g
+    }
+
+    func testTermsFollowNeuralStyleConventions() throws {
+        let network = try cachedVGG19()
+        let p = network.preprocessing
+        let contentImage = syntheticImage(width: 24, height: 20, phase: 0)
+        let styleImage = syntheticImage(width: 20, height: 24, phase: 2)
+        let content = p.tensor(rgb: contentImage.samples, width: 24, height: 20)
+        let style = p.tensor(rgb: styleImage.samples, width: 20, height: 24)
+        let x = p.tensor(rgb: syntheticImage(width: 24, height: 20, phase: 1).samples, width: 24, height: 20)
+        let layers = [WeightedLayer("relu1_1"), WeightedLayer("relu2_1", weight: 0.5)]
+        let loss = StyleLoss(network: network, content: content, styles: [(style, 1)],
+                             contentLayers: [WeightedLayer("relu2_2")], styleLayers: layers,
+                             contentWeight: 5, styleWeight: 100, tvWeight: 1e-3)
+
+        XCTAssertEqual(loss(content).terms.content, 0)
+        let terms = loss(x).terms
+
+        let names: Set<String> = ["relu1_1", "relu2_1", "relu2_2"]
+        let fx = network.features(x, at: names), fc = network.features(content, at: names)
+        let fs = network.features(style, at: names)
+        let a = fx["relu2_2"]!.toArray(), b = fc["relu2_2"]!.toArray()
+        let contentExpected = 5 * zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(a.count)
+        XCTAssertEqual(Double(terms.content), contentExpected, accuracy: 1e-4 * contentExpected)
+
+        for layer in layers {
+            let c = fx[layer.name]!.shape[1]
+            let gx = gram(fx[layer.name]!.toArray(), channels: c), gs = gram(fs[layer.name]!.toArray(), channels: c)
+            let expected = 100 * Double(layer.weight) * zip(gx, gs).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                / Double(c * c)
+            XCTAssertEqual(Double(terms.styleLayers[layer.name]!), expected, accuracy: 1e-4 * expected, layer.name)
+        }
+
+        let v = x.toArray()
+        var tv = 0.0
+        for ch in 0..<3 { for i in 0..<19 { for j in 0..<23 {
+            let here = Double(v[(ch * 20 + i) * 24 + j])
+            tv += pow(here - Double(v[(ch * 20 + i) * 24 + j + 1]), 2) + pow(here - Double(v[(ch * 20 + i + 1) * 24 + j]), 2)
+        } } }
+        XCTAssertEqual(Double(terms.tv), 1e-3 / 2 * tv, accuracy: 1e-5 * tv)
+        XCTAssertEqual(terms.total, terms.content + terms.style + terms.tv, accuracy: 1e-5 * terms.total)
+    }
+
+    func testImageGradientMatchesFiniteDifferences() throws {
+        let network = try cachedVGG19()
+        let p = network.preprocessing
+        let content = p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 0).samples, width: 16, height: 16)
+        let style = p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 2).samples, width: 16, height: 16)
+        let loss = StyleLoss(network: network, content: content, styles: [(style, 1)],
+                             contentLayers: [WeightedLayer("relu2_2")],
+                             styleLayers: ["relu1_1", "relu2_1", "relu3_1"].map { WeightedLayer($0) },
+                             contentWeight: 5, styleWeight: 100, tvWeight: 1e-3)
+        let start = p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 1).samples, width: 16, height: 16)
+        let x = start.variable()
+        loss(x).total.backward()
+        let gradient = x.grad!.toArray()
+        let values = start.toArray()
+        // The largest gradients, where finite differences are most informative.
+        let indices = gradient.indices.sorted { abs(gradient[$0]) > abs(gradient[$1]) }.prefix(6)
+        for k in indices {
+            func at(_ delta: Float) -> Double {
+                var shifted = values
+                shifted[k] += delta
+                return Double(loss(Tensor(shape: start.shape, values: shifted)).terms.total)
+            }
+            let numeric = (at(0.5) - at(-0.5)) / 1 // wide: the float rounding of a large loss swamps narrow steps
+            XCTAssertEqual(numeric, Double(gradient[k]), accuracy: 2e-2 * abs(Double(gradient[k])), "pixel \(k)")
+        }
+    }
+}

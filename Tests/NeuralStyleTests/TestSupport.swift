@@ -1,0 +1,33 @@
+import Foundation
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+
+/// Why a test that needs the real weights cannot run.
+struct MissingWeights: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The converted VGG-19 from the cache (`make test` fetches it).
+func cachedVGG19(pooling: PoolingKind = .max) throws -> VGG19 {
+    prepareComputeBackend()
+    let url = VGG19Weights.defaultURL
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw MissingWeights(description: "VGG-19 weights missing at \(url.path): run 'make weights' (make test does)")
+    }
+    return try VGG19(contentsOf: url, pooling: pooling)
+}
+
+/// A smooth synthetic picture with structure at several scales.
+func syntheticImage(width: Int, height: Int, phase: Double) -> Image {
+    var samples: [Float] = []
+    for y in 0..<height {
+        for x in 0..<width {
+            for c in 0..<3 {
+                samples.append(Float(127.5 + 120 * sin(Double(x) * 0.4 + Double(y) * 0.23 * Double(c + 1) + phase)))
+            }
+        }
+    }
+    return Image(width: width, height: height, samples: samples)
+}
