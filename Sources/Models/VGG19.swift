@@ -48,6 +48,14 @@ public final class VGG19 {
         try self.init(tensors: tensors, preprocessing: preprocessing, pooling: pooling)
     }
 
+    /// The smallest height and width that still leave at least one pixel at every one of
+    /// `layers` (each pooling halves the picture, rounding down).
+    public static func minimumInputSide(for layers: Set<String>) -> Int {
+        let deepest = layerNames.lastIndex(where: layers.contains) ?? 0
+        let pools = layerNames.prefix(deepest).filter { $0.hasPrefix("pool") }.count
+        return 1 << (pools + (layerNames[deepest].hasPrefix("pool") ? 1 : 0))
+    }
+
     /// Activations of the named layers for a preprocessed `[N, 3, H, W]` input,
     /// computing nothing beyond the deepest of them.
     public func features(_ input: Tensor, at layers: Set<String>) -> [String: Tensor] {

@@ -38,6 +38,14 @@ public final class GatysStyleTransfer {
             let resized = style.resized(longestSide: styleSide)
             return (preprocessing.tensor(rgb: resized.samples, width: resized.width, height: resized.height), weight)
         }
+        let layers = Set(options.contentLayers.map(\.name) + options.styleLayers.map(\.name))
+        let minimum = VGG19.minimumInputSide(for: layers)
+        for (name, tensor) in [("content", contentTensor)] + styleTensors.map({ ("style", $0.0) })
+            where min(tensor.shape[2], tensor.shape[3]) < minimum {
+            throw StyleTransferError.badOption(
+                "the \(name) image is \(tensor.shape[3])×\(tensor.shape[2]) after resizing; the chosen layers need "
+                    + "at least \(minimum) pixels on each side (raise --size or --style-scale)")
+        }
         let loss = StyleLoss(network: network, content: contentTensor, styles: styleTensors,
                              contentLayers: options.contentLayers, styleLayers: options.styleLayers,
                              contentWeight: options.contentWeight, styleWeight: options.styleWeight,

@@ -23,6 +23,9 @@ public struct IterationRecord: Codable, Equatable, Sendable {
     public func jsonLine() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // A diverging run (too large a learning rate) must still be logged, not crash.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                      negativeInfinity: "-Infinity", nan: "NaN")
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 }

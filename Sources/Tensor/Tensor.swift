@@ -77,9 +77,6 @@ public final class Tensor {
         storage.pointer.update(from: values.baseAddress!, count: count)
         storage.markModified()
     }
-
-    /// Drops the gradient left by the last `backward()`.
-    public func zeroGrad() { grad = nil }
 }
 
 extension Tensor: CustomStringConvertible {

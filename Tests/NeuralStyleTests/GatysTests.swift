@@ -81,3 +81,20 @@ final class GatysTests: XCTestCase {
         XCTAssertThrowsError(try WeightedLayer.parseList("relu1_1:x"))
     }
 }
+
+/// Pictures too small for the deepest layer are refused before any work.
+final class MinimumSizeTests: XCTestCase {
+    func testMinimumSideFollowsThePoolingsBeforeTheDeepestLayer() throws {
+        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu1_1"]), 1)
+        XCTAssertEqual(VGG19.minimumInputSide(for: ["pool1"]), 2)
+        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu4_2", "relu5_1"]), 16)
+        var options = GatysOptions()
+        options.size = 12
+        options.iterations = 1
+        let picture = syntheticImage(width: 12, height: 12, phase: 0)
+        XCTAssertThrowsError(try GatysStyleTransfer(network: try cachedVGG19(), options: options)
+            .run(content: picture, styles: [picture])) {
+            XCTAssertTrue("\($0)".contains("the content image is 12×12 after resizing; the chosen layers need at least 16"))
+        }
+    }
+}
