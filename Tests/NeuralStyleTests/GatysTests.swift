@@ -62,7 +62,7 @@ final class GatysTests: XCTestCase {
 
     func testStyleScaleAndLayerWeightsChangeTheObjective() throws {
         let base = try run(options { $0.iterations = 1 }).1[0]
-        let scaled = try run(options { $0.iterations = 1; $0.styleScale = 0.5 }).1[0]
+        let scaled = try run(options { $0.iterations = 1; $0.styleScale = 0.75 }).1[0]
         XCTAssertNotEqual(base.style, scaled.style)
         let weighted = try run(options {
             $0.iterations = 1
