@@ -62,15 +62,21 @@ public final class VGG19 {
         let deepest = VGG19.layerNames.lastIndex(where: layers.contains) ?? -1
         var result: [String: Tensor] = [:]
         var x = input
-        for name in VGG19.layerNames.prefix(deepest + 1) {
+        var index = 0
+        while index <= deepest {
+            let name = VGG19.layerNames[index]
             if let (weight, bias) = weights[name] {
-                x = x.conv2d(weight: weight, bias: bias, padding: 1)
+                // conv then relu: one fused pass unless someone wants the pre-activation.
+                let fused = !layers.contains(name)
+                x = x.conv2d(weight: weight, bias: bias, padding: 1, applyingReLU: fused)
+                if fused { index += 1 }
             } else if name.hasPrefix("relu") {
                 x = x.relu()
             } else {
                 x = x.pooled(pooling)
             }
-            if layers.contains(name) { result[name] = x }
+            if layers.contains(VGG19.layerNames[index]) { result[VGG19.layerNames[index]] = x }
+            index += 1
         }
         return result
     }

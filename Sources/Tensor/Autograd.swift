@@ -1,12 +1,21 @@
-/// One entry of the tape: the tensors an op read and how to map its output gradient
-/// to theirs. The closure is dropped once it has run, releasing what it captured.
-final class GradFunction {
-    let inputs: [Tensor]
+/// A vertex of the tape. A tensor that requires a gradient owns one; it points at the
+/// vertices of the op's inputs, never at their data, so an activation is freed as soon as
+/// no backward closure needs it. The closure is dropped once it has run.
+final class GradNode {
+    /// One per op input; nil where that input needs no gradient.
+    let parents: [GradNode?]
     var backward: ((Tensor) -> [Tensor?])?
+    /// For leaves: the tensor whose `grad` receives the accumulated gradient.
+    weak var leaf: Tensor?
 
-    init(inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
-        self.inputs = inputs
+    init(parents: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) {
+        self.parents = parents
         self.backward = backward
+    }
+
+    init(leaf: Tensor) {
+        parents = []
+        self.leaf = leaf
     }
 }
 
@@ -15,9 +24,9 @@ extension Tensor {
     /// `backward` returns one gradient per input (nil where the input needs none).
     static func recorded(_ output: Tensor, from inputs: [Tensor],
                          backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
-        guard inputs.contains(where: \.requiresGrad) else { return output }
-        output.requiresGrad = true
-        output.gradFunction = GradFunction(inputs: inputs, backward: backward)
+        let parents = inputs.map(\.gradNode)
+        guard parents.contains(where: { $0 != nil }) else { return output }
+        output.gradNode = GradNode(parents: parents, backward: backward)
         return output
     }
 
@@ -25,39 +34,38 @@ extension Tensor {
     /// that requires one. Each tape entry is freed as soon as it has run.
     public func backward() {
         precondition(count == 1, "backward() needs a one-element tensor, got \(shape)")
-        precondition(requiresGrad, "backward() on a tensor that does not depend on any variable")
-        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): Tensor.full(shape, value: 1)]
-        for node in topologicalOrder().reversed() {
+        guard let root = gradNode else {
+            preconditionFailure("backward() on a tensor that does not depend on any variable")
+        }
+        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): Tensor.full(shape, value: 1)]
+        for node in Tensor.topologicalOrder(from: root).reversed() {
             guard let g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-            guard let function = node.gradFunction else {
-                node.grad = node.grad.map { $0 + g } ?? g
+            if let leaf = node.leaf {
+                leaf.grad = leaf.grad.map { Backend.current.binary(.add, $0, g.reordered(to: $0.layout)) } ?? g
                 continue
             }
-            guard let backward = function.backward else {
+            guard let backward = node.backward else {
                 fatalError("backward() through a graph that was already back-propagated")
             }
-            function.backward = nil
-            let grads = backward(g)
-            for (input, grad) in zip(function.inputs, grads) where input.requiresGrad {
-                guard let grad else { continue }
-                let key = ObjectIdentifier(input)
-                pending[key] = pending[key].map { Backend.current.binary(.add, $0, grad) } ?? grad
+            node.backward = nil
+            for (parent, grad) in zip(node.parents, backward(g)) {
+                guard let parent, let grad else { continue }
+                let key = ObjectIdentifier(parent)
+                pending[key] = pending[key].map { Backend.current.binary(.add, $0, grad.reordered(to: $0.layout)) } ?? grad
             }
         }
     }
 
-    /// Tensors this one depends on (and itself), each after everything it depends on.
-    private func topologicalOrder() -> [Tensor] {
-        var order: [Tensor] = []
+    /// Vertices reachable from `root` (and itself), each after everything it depends on.
+    private static func topologicalOrder(from root: GradNode) -> [GradNode] {
+        var order: [GradNode] = []
         var visited: Set<ObjectIdentifier> = []
-        var stack: [(Tensor, Bool)] = [(self, false)]
-        while let (tensor, expanded) = stack.popLast() {
-            if expanded { order.append(tensor); continue }
-            guard visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
-            stack.append((tensor, true))
-            for input in tensor.gradFunction?.inputs ?? [] where input.requiresGrad {
-                stack.append((input, false))
-            }
+        var stack: [(GradNode, Bool)] = [(root, false)]
+        while let (node, expanded) = stack.popLast() {
+            if expanded { order.append(node); continue }
+            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            stack.append((node, true))
+            for case let parent? in node.parents { stack.append((parent, false)) }
         }
         return order
     }

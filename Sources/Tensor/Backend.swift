@@ -39,8 +39,10 @@ public protocol ComputeBackend: AnyObject {
     /// The same values in another memory order.
     func reorder(_ x: Tensor, to layout: Layout) -> Tensor
 
-    /// 2-D cross-correlation of NCHW `x` with OIHW `weight` plus optional bias `[O]`.
-    func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry) -> Tensor
+    /// 2-D cross-correlation of NCHW `x` with OIHW `weight` plus optional bias `[O]`,
+    /// followed by `max(·, 0)` when `applyingReLU`.
+    func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                     applyingReLU: Bool) -> Tensor
     /// Gradient of `convolution` with respect to its input, laid out like `inputLayout`.
     func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
                                  geometry: WindowGeometry) -> Tensor
@@ -51,8 +53,8 @@ public protocol ComputeBackend: AnyObject {
     /// Pooling forward; `context` is whatever the backward pass needs besides the shapes.
     func pooling(_ x: Tensor, kind: PoolingKind, geometry: WindowGeometry) -> (y: Tensor, context: AnyObject?)
     /// Gradient of `pooling` with respect to its input.
-    func poolingBackward(_ dy: Tensor, input x: Tensor, kind: PoolingKind, geometry: WindowGeometry,
-                         context: AnyObject?) -> Tensor
+    func poolingBackward(_ dy: Tensor, inputShape: [Int], inputLayout: Layout, kind: PoolingKind,
+                         geometry: WindowGeometry, context: AnyObject?) -> Tensor
 
     /// `a ∘ b` element by element; both in the same layout and shape.
     func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A contiguous, 64-byte-aligned block of host memory holding a tensor's elements.
+/// A contiguous, 64-byte-aligned block of host memory holding a tensor's elements,
+/// recycled through `BufferPool` when released.
 ///
 /// Storage is a reference type so that tensors, tape closures and backend caches can
 /// share one buffer without copying; `version` counts in-place writes so that caches
@@ -16,12 +17,7 @@ public final class Storage {
     /// Allocates `count` elements, zero-filled when `zeroed` is true.
     public init(count: Int, zeroed: Bool = false) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes")
-        }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = BufferPool.shared.take(Storage.bytes(count)).bindMemory(to: Float.self, capacity: max(count, 1))
         if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
@@ -31,7 +27,9 @@ public final class Storage {
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { free(pointer) }
+    deinit { BufferPool.shared.give(UnsafeMutableRawPointer(pointer), bytes: Storage.bytes(count)) }
+
+    private static func bytes(_ count: Int) -> Int { max(count, 1) * MemoryLayout<Float>.stride }
 
     /// The elements as a buffer.
     public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -10,12 +10,13 @@ public final class Tensor {
     public let layout: Layout
     /// The elements.
     public let storage: Storage
-    /// Whether `backward()` should compute a gradient for this tensor.
-    public internal(set) var requiresGrad: Bool
     /// The gradient accumulated by the last `backward()`, for leaves that require one.
     public internal(set) var grad: Tensor?
-    /// The tape entry that produced this tensor; nil for leaves.
-    var gradFunction: GradFunction?
+    /// This tensor's vertex on the tape; nil when no gradient flows through it.
+    var gradNode: GradNode?
+
+    /// Whether `backward()` computes a gradient for (or through) this tensor.
+    public var requiresGrad: Bool { gradNode != nil }
 
     /// Wraps `storage` as a tensor of `shape` in `layout`.
     public init(shape: [Int], layout: Layout = .plain, storage: Storage, requiresGrad: Bool = false) {
@@ -24,7 +25,7 @@ public final class Tensor {
         self.shape = shape
         self.layout = layout
         self.storage = storage
-        self.requiresGrad = requiresGrad
+        if requiresGrad { gradNode = GradNode(leaf: self) }
     }
 
     /// A plain tensor holding `values` in row-major order.
@@ -72,7 +73,7 @@ public final class Tensor {
 
     /// Overwrites a leaf's elements (optimiser steps); forgets any stale gradient.
     public func update(_ values: UnsafeBufferPointer<Float>) {
-        precondition(gradFunction == nil, "only leaves can be updated in place")
+        precondition(gradNode == nil || gradNode?.leaf === self, "only leaves can be updated in place")
         precondition(values.count == count, "update with \(values.count) values for \(count) elements")
         storage.pointer.update(from: values.baseAddress!, count: count)
         storage.markModified()

@@ -12,6 +12,17 @@ public final class CPUBackend: ComputeBackend {
     private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
     private var poolingPlans: [PoolingKey: PoolingPlan] = [:]
     private var reorders: [ReorderKey: DNNLPrimitive] = [:]
+    private var reluPlans: [ReorderKey: (forward: DNNLPrimitive, backward: DNNLPrimitive)] = [:]
+    private var reorderedWeights: [ObjectIdentifier: [ReorderedWeights]] = [:]
+
+    /// Weights in a kernel's preferred format, valid while the source is unchanged. Holding
+    /// the source storage keeps its identity from being reused by another buffer.
+    private struct ReorderedWeights {
+        let source: Storage
+        let version: Int
+        let format: dnnl_memory_desc_t
+        let reordered: Storage
+    }
 
     private struct ReorderKey: Hashable {
         let shape: [Int], from: Layout, to: Layout
@@ -42,22 +53,39 @@ public final class CPUBackend: ComputeBackend {
 
     // MARK: convolution
 
-    private func plan(_ x: Tensor, _ weightShape: [Int], _ geometry: WindowGeometry, _ bias: Bool) -> ConvolutionPlan {
-        let key = ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weightShape,
-                                 geometry: geometry, withBias: bias)
+    private func plan(_ key: ConvolutionKey) -> ConvolutionPlan {
         if let plan = convolutionPlans[key] { return plan }
         let plan = ConvolutionPlan(key, context: context)
         convolutionPlans[key] = plan
         return plan
     }
 
-    public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry) -> Tensor {
-        let plan = plan(x, weight.shape, geometry, bias != nil)
-        let weights = plan.weightsForForward(weight)
+    /// `weight` (plain OIHW) in the format `descriptor` asks for, reordered once per
+    /// weight version and shared by every plan that wants the same format.
+    private func weights(_ weight: Tensor, as descriptor: dnnl_memory_desc_t) -> Storage {
+        let storage = weight.storage
+        let key = ObjectIdentifier(storage)
+        if let cached = reorderedWeights[key]?.first(where: { $0.version == storage.version
+                                                              && sameLayout($0.format, descriptor) }) {
+            return cached.reordered
+        }
+        let reordered = context.reordered(storage.raw, from: context.descriptor(weight.shape, .plain), to: descriptor)
+        reorderedWeights[key, default: []].removeAll { $0.version != storage.version }
+        reorderedWeights[key, default: []].append(
+            ReorderedWeights(source: storage, version: storage.version, format: descriptor, reordered: reordered))
+        return reordered
+    }
+
+    public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                            applyingReLU: Bool) -> Tensor {
+        let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weight.shape,
+                                       geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
+        let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
+        let weights = weights(weight, as: weightsFormat)
         let y = Tensor(shape: plan.outputShape, layout: plan.outputLayout,
                        storage: Storage(count: plan.outputShape.reduce(1, *)))
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
-                         (DNNLArgument.weights, plan.forward.memoryDescriptor(dnnl_query_weights_md), weights.raw),
+                         (DNNLArgument.weights, weightsFormat, weights.raw),
                          (DNNLArgument.dst, context.descriptor(y.shape, y.layout), y.storage.raw)]
         if let bias {
             arguments.append((DNNLArgument.bias, context.descriptor(bias.shape, .plain), bias.storage.raw))
@@ -68,28 +96,29 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
                                         geometry: WindowGeometry) -> Tensor {
-        let probe = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
-        // The plan is keyed by the input's shape and layout; `probe` doubles as the output.
-        let plan = plan(probe, weight.shape, geometry, false)
+        let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
+                                       geometry: geometry, withBias: false, fusedReLU: false))
         let dy = reorder(dy, to: plan.outputLayout)
         let primitive = plan.backwardData
-        let weights = plan.weightsForBackwardData(weight)
+        let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
+        let weights = weights(weight, as: weightsFormat)
         let wanted = context.descriptor(inputShape, inputLayout)
         var chosen = primitive.memoryDescriptor(dnnl_query_diff_src_md)
         let direct = sameLayout(chosen, wanted)
-        let dx = direct ? probe.storage : Storage(count: dnnl_memory_desc_get_size(&chosen) / MemoryLayout<Float>.stride)
+        let dx = Storage(count: direct ? inputShape.reduce(1, *) : dnnl_memory_desc_get_size(&chosen) / 4)
         context.execute(primitive, [
             (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
-            (DNNLArgument.weights, primitive.memoryDescriptor(dnnl_query_weights_md), weights.raw),
+            (DNNLArgument.weights, weightsFormat, weights.raw),
             (DNNLArgument.diffSrc, chosen, dx.raw),
         ])
-        guard !direct else { return probe }
+        guard !direct else { return Tensor(shape: inputShape, layout: inputLayout, storage: dx) }
         return Tensor(shape: inputShape, layout: inputLayout, storage: context.reordered(dx.raw, from: chosen, to: wanted))
     }
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                            geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
-        let plan = plan(x, weightShape, geometry, withBias)
+        let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weightShape,
+                                       geometry: geometry, withBias: withBias, fusedReLU: false))
         let dy = reorder(dy, to: plan.outputLayout)
         let primitive = plan.backwardWeights
         let weightsDescriptor = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
@@ -128,12 +157,12 @@ public final class CPUBackend: ComputeBackend {
         return (y, workspace)
     }
 
-    public func poolingBackward(_ dy: Tensor, input x: Tensor, kind: PoolingKind, geometry: WindowGeometry,
-                                context workspace: AnyObject?) -> Tensor {
-        let key = PoolingKey(inputShape: x.shape, layout: x.layout, kind: kind, geometry: geometry)
+    public func poolingBackward(_ dy: Tensor, inputShape: [Int], inputLayout: Layout, kind: PoolingKind,
+                                geometry: WindowGeometry, context workspace: AnyObject?) -> Tensor {
+        let key = PoolingKey(inputShape: inputShape, layout: inputLayout, kind: kind, geometry: geometry)
         guard let plan = poolingPlans[key] else { fatalError("pooling backward before its forward: \(key)") }
-        let dy = reorder(dy, to: x.layout)
-        let dx = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let dy = reorder(dy, to: inputLayout)
+        let dx = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
         var arguments = [(DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
                          (DNNLArgument.diffSrc, context.descriptor(dx.shape, dx.layout), dx.storage.raw)]
         if let descriptor = plan.workspaceDescriptor, let workspace = workspace as? PoolingWorkspace {
@@ -167,18 +196,41 @@ public final class CPUBackend: ComputeBackend {
     }
 
     public func relu(_ x: Tensor) -> Tensor {
+        let plan = reluPlan(x.shape, x.layout)
         let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
-        let (px, py) = (x.storage.pointer, y.storage.pointer)
-        parallelChunks(x.count) { range in for i in range { py[i] = px[i] > 0 ? px[i] : 0 } }
+        let descriptor = context.descriptor(x.shape, x.layout)
+        context.execute(plan.forward, [(DNNLArgument.src, descriptor, x.storage.raw),
+                                       (DNNLArgument.dst, descriptor, y.storage.raw)])
         return y
     }
 
     public func reluBackward(_ dy: Tensor, output y: Tensor) -> Tensor {
         let dy = reorder(dy, to: y.layout)
+        let plan = reluPlan(y.shape, y.layout)
         let dx = Tensor(shape: y.shape, layout: y.layout, storage: Storage(count: y.count))
-        let (pg, py, pd) = (dy.storage.pointer, y.storage.pointer, dx.storage.pointer)
-        parallelChunks(y.count) { range in for i in range { pd[i] = py[i] > 0 ? pg[i] : 0 } }
+        let descriptor = context.descriptor(y.shape, y.layout)
+        context.execute(plan.backward, [(DNNLArgument.dst, descriptor, y.storage.raw),
+                                        (DNNLArgument.diffDst, descriptor, dy.storage.raw),
+                                        (DNNLArgument.diffSrc, descriptor, dx.storage.raw)])
         return dx
+    }
+
+    /// oneDNN's ReLU, forward and backward from the output (so only outputs are kept).
+    private func reluPlan(_ shape: [Int], _ layout: Layout) -> (forward: DNNLPrimitive, backward: DNNLPrimitive) {
+        let key = ReorderKey(shape: shape, from: layout, to: layout)
+        if let plan = reluPlans[key] { return plan }
+        var data = context.descriptor(shape, layout)
+        var forwardDesc = dnnl_eltwise_desc_t(), backwardDesc = dnnl_eltwise_desc_t()
+        dnnlCheck(dnnl_eltwise_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
+                                                 &data, 0, 0), "eltwise_forward_desc_init")
+        dnnlCheck(dnnl_eltwise_backward_desc_init(&backwardDesc, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0),
+                  "eltwise_backward_desc_init")
+        guard let forward = DNNLPrimitive(&forwardDesc, engine: context.engine),
+              let backward = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: forward) else {
+            fatalError("oneDNN has no ReLU for \(shape)")
+        }
+        reluPlans[key] = (forward, backward)
+        return (forward, backward)
     }
 
     public func sum(_ x: Tensor) -> Float {

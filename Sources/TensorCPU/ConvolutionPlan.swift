@@ -8,18 +8,8 @@ struct ConvolutionKey: Hashable {
     let weightShape: [Int]
     let geometry: WindowGeometry
     let withBias: Bool
+    let fusedReLU: Bool
 }
-
-/// Weights reordered into a primitive's preferred format, valid while the source is unchanged.
-/// Holding the source storage keeps its identity from being reused by another buffer.
-struct ReorderedWeights {
-    let source: Storage
-    let version: Int
-    let reordered: Storage
-}
-
-/// Reordered copies of every weight tensor a plan has run with (layers of equal shape share a plan).
-typealias ReorderedWeightsCache = [ObjectIdentifier: ReorderedWeights]
 
 /// The oneDNN primitives of one convolution shape, created on first use and kept.
 ///
@@ -35,8 +25,6 @@ final class ConvolutionPlan {
     private let context: DNNLContext
     private var backwardDataPrimitive: DNNLPrimitive?
     private var backwardWeightsPrimitive: DNNLPrimitive?
-    private var forwardWeights: ReorderedWeightsCache = [:]
-    private var backwardDataWeights: ReorderedWeightsCache = [:]
 
     init(_ key: ConvolutionKey, context: DNNLContext) {
         self.key = key
@@ -61,7 +49,8 @@ final class ConvolutionPlan {
                                                    key.withBias ? bias : nil, &dst, strides, pads, pads)
             }
             guard status == dnnl_success else { continue }
-            if let primitive = DNNLPrimitive(&desc, engine: context.engine) {
+            if let primitive = DNNLPrimitive(&desc, engine: context.engine,
+                                             attributes: key.fusedReLU ? .relu() : nil) {
                 chosen = (algorithm, primitive)
                 break
             }
@@ -113,28 +102,5 @@ final class ConvolutionPlan {
             return primitive
         }
         fatalError("oneDNN has no backward-weights convolution for \(key)")
-    }
-
-    /// `weight` (plain OIHW) in the format the forward primitive wants, reordered once per version.
-    func weightsForForward(_ weight: Tensor) -> Storage {
-        weights(weight, for: forward, cache: &forwardWeights)
-    }
-
-    /// `weight` in the format the backward-data primitive wants.
-    func weightsForBackwardData(_ weight: Tensor) -> Storage {
-        weights(weight, for: backwardData, cache: &backwardDataWeights)
-    }
-
-    private func weights(_ weight: Tensor, for primitive: DNNLPrimitive,
-                         cache: inout ReorderedWeightsCache) -> Storage {
-        let storage = weight.storage
-        if let cached = cache[ObjectIdentifier(storage)], cached.version == storage.version {
-            return cached.reordered
-        }
-        let reordered = context.reordered(storage.raw, from: context.descriptor(weight.shape, .plain),
-                                          to: primitive.memoryDescriptor(dnnl_query_weights_md))
-        cache[ObjectIdentifier(storage)] = ReorderedWeights(source: storage, version: storage.version,
-                                                            reordered: reordered)
-        return reordered
     }
 }

@@ -19,9 +19,11 @@ final class DNNLPrimitive {
     let primitive: dnnl_primitive_t
 
     /// Creates the primitive described by `opDescriptor`, or nil if oneDNN has no implementation.
-    init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil) {
+    init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil,
+          attributes: DNNLAttributes? = nil) {
         var pd: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&pd, opDescriptor, nil, engine, hint?.descriptor) == dnnl_success,
+        guard dnnl_primitive_desc_create(&pd, opDescriptor, attributes?.attributes, engine,
+                                         hint?.descriptor) == dnnl_success,
               let pd else { return nil }
         var primitive: dnnl_primitive_t?
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create")
@@ -46,6 +48,26 @@ final class DNNLPrimitive {
     func memoryDescriptor(_ query: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(descriptor, query, 0).pointee
     }
+}
+
+/// Primitive attributes; here only the fused-ReLU post-op.
+final class DNNLAttributes {
+    let attributes: dnnl_primitive_attr_t
+
+    /// Attributes that apply `max(·, 0)` to a primitive's output.
+    static func relu() -> DNNLAttributes {
+        var postOps: dnnl_post_ops_t?
+        dnnlCheck(dnnl_post_ops_create(&postOps), "post_ops_create")
+        defer { dnnl_post_ops_destroy(postOps) }
+        dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise")
+        var attributes: dnnl_primitive_attr_t?
+        dnnlCheck(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
+        dnnlCheck(dnnl_primitive_attr_set_post_ops(attributes, postOps), "primitive_attr_set_post_ops")
+        return DNNLAttributes(attributes!)
+    }
+
+    private init(_ attributes: dnnl_primitive_attr_t) { self.attributes = attributes }
+    deinit { dnnl_primitive_attr_destroy(attributes) }
 }
 
 /// The CPU engine and stream, and the few helpers every primitive needs.

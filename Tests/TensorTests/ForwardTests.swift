@@ -42,6 +42,15 @@ final class ForwardTests: XCTestCase {
         }
     }
 
+    func testFusedReLUEqualsConvolutionThenReLU() {
+        let x = randomTensor([1, 16, 9, 8], layout: .channelsBlocked16, seed: 9)
+        let w = randomTensor([32, 16, 3, 3], seed: 10), b = randomTensor([32], seed: 11)
+        let fused = x.conv2d(weight: w, bias: b, padding: 1, applyingReLU: true).toArray()
+        let separate = x.conv2d(weight: w, bias: b, padding: 1).relu().toArray()
+        XCTAssertEqual(fused, separate)
+        XCTAssertTrue(fused.contains(0) && fused.contains { $0 > 0 })
+    }
+
     func testPoolingMatchesReference() {
         let x = randomTensor([1, 16, 5, 4], layout: .channelsBlocked16, seed: 4)
         let v = x.toArray()

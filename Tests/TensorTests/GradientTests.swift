@@ -25,6 +25,25 @@ final class GradientTests: XCTestCase {
         assertGradientsMatch([x, w]) { $0[0].conv2d(weight: $0[1], stride: 2, padding: 2) }
     }
 
+    func testConvolutionWithFusedReLUMatchesTheComposition() {
+        // Finite differences across a ReLU kink are unreliable when a bias step moves a whole
+        // channel; both parts are checked above, so the fused op must equal their composition.
+        let x = randomTensor([1, 16, 6, 7], layout: .channelsBlocked16, seed: 19)
+        let w = randomTensor([16, 16, 3, 3], seed: 20), b = randomTensor([16], seed: 21)
+        let projection = Tensor(shape: [1, 16, 6, 7], values: randomValues(672, seed: 22))
+        func gradients(fused: Bool) -> [[Float]] {
+            let (xv, wv, bv) = (x.variable(), w.variable(), b.variable())
+            let y = fused ? xv.conv2d(weight: wv, bias: bv, padding: 1, applyingReLU: true)
+                          : xv.conv2d(weight: wv, bias: bv, padding: 1).relu()
+            (y * projection).sum().backward()
+            return [xv, wv, bv].map { $0.grad!.toArray() }
+        }
+        for (fused, separate) in zip(gradients(fused: true), gradients(fused: false)) {
+            XCTAssertEqual(fused.count, separate.count)
+            for (a, b) in zip(fused, separate) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+        }
+    }
+
     func testReLU() {
         let x = randomTensor([1, 16, 5, 5], layout: .channelsBlocked16, seed: 9)
         assertGradientsMatch([x]) { $0[0].relu() }

@@ -4,9 +4,10 @@ extension Tensor {
         precondition(shape.count == 4, "pooling needs NCHW, got \(shape)")
         let geometry = WindowGeometry(kernel: kernel, stride: stride)
         let (y, context) = Backend.current.pooling(self, kind: kind, geometry: geometry)
-        let input = detached()
+        let (inputShape, inputLayout) = (shape, layout)
         return Tensor.recorded(y, from: [self]) { dy in
-            [Backend.current.poolingBackward(dy, input: input, kind: kind, geometry: geometry, context: context)]
+            [Backend.current.poolingBackward(dy, inputShape: inputShape, inputLayout: inputLayout, kind: kind,
+                                             geometry: geometry, context: context)]
         }
     }
 }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+
+/// `neural-style-bench`: timing programs for side-by-side comparisons (bench/compare-pytorch).
+@main
+struct Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neural-style-bench",
+        abstract: "Measure the engine; prints one JSON line per measurement.",
+        subcommands: [GatysBenchmark.self])
+}
+
+/// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,
+/// L-BFGS) and peak resident memory, for one picture size.
+struct GatysBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatys",
+        abstract: "Time Gatys iterations at one size; the first iteration (set-up) is not counted.")
+
+    @Option(help: "Content picture; resized to exactly --width×--height.")
+    var content: String
+
+    @Option(help: "Style picture; resized to exactly --width×--height.")
+    var style: String
+
+    @Option(help: "Width in pixels.")
+    var width = 512
+
+    @Option(help: "Height in pixels.")
+    var height = 384
+
+    @Option(help: "Iterations to run (the first is not timed).")
+    var iterations = 20
+
+    @Option(help: "VGG-19 weights (default: the cache's).")
+    var weights: String?
+
+    func run() throws {
+        let url = weights.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
+        let network = try VGG19(contentsOf: url)
+        let contentImage = try ImageFile.read(content).resized(width: width, height: height)
+        let styleImage = try ImageFile.read(style).resized(width: width, height: height)
+        var options = GatysOptions()
+        options.size = nil
+        options.iterations = iterations
+        var stamps: [Double] = []
+        _ = try GatysStyleTransfer(network: network, options: options)
+            .run(content: contentImage, styles: [styleImage]) { record, _ in stamps.append(record.elapsed) }
+        let seconds = zip(stamps.dropFirst(), stamps).map { $0 - $1 }.sorted()
+        guard !seconds.isEmpty else { throw ValidationError("need at least 2 iterations") }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let result: [String: Any] = [
+            "implementation": "swift-neural-style", "width": width, "height": height,
+            "iterations": seconds.count, "median_s": seconds[seconds.count / 2],
+            "min_s": seconds.first!, "max_s": seconds.last!,
+            "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+            "peak_tensor_mib": Double(BufferPool.shared.peakBytesInUse) / 1_048_576,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
