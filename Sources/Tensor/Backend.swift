@@ -62,8 +62,11 @@ public protocol ComputeBackend: AnyObject {
     func scaled(_ x: Tensor, by factor: Float) -> Tensor
     /// `max(x, 0)`.
     func relu(_ x: Tensor) -> Tensor
-    /// `dy` where `y > 0`, else 0.
-    func reluBackward(_ dy: Tensor, output y: Tensor) -> Tensor
+    /// Which elements of a ReLU output `y` are positive, in a compact form of the backend's
+    /// choosing: backward keeps this instead of the activation.
+    func reluMask(_ y: Tensor) -> AnyObject
+    /// `dy` where `mask` is set, else 0.
+    func reluBackward(_ dy: Tensor, mask: AnyObject) -> Tensor
     /// Sum of all elements, accumulated in double precision.
     func sum(_ x: Tensor) -> Float
 

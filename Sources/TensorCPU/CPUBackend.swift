@@ -12,7 +12,7 @@ public final class CPUBackend: ComputeBackend {
     private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
     private var poolingPlans: [PoolingKey: PoolingPlan] = [:]
     private var reorders: [ReorderKey: DNNLPrimitive] = [:]
-    private var reluPlans: [ReorderKey: (forward: DNNLPrimitive, backward: DNNLPrimitive)] = [:]
+    private var reluPlans: [ReorderKey: DNNLPrimitive] = [:]
     private var reorderedWeights: [ObjectIdentifier: [ReorderedWeights]] = [:]
 
     /// Weights in a kernel's preferred format, valid while the source is unchanged. Holding
@@ -199,38 +199,42 @@ public final class CPUBackend: ComputeBackend {
         let plan = reluPlan(x.shape, x.layout)
         let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
         let descriptor = context.descriptor(x.shape, x.layout)
-        context.execute(plan.forward, [(DNNLArgument.src, descriptor, x.storage.raw),
+        context.execute(plan, [(DNNLArgument.src, descriptor, x.storage.raw),
                                        (DNNLArgument.dst, descriptor, y.storage.raw)])
         return y
     }
 
-    public func reluBackward(_ dy: Tensor, output y: Tensor) -> Tensor {
-        let dy = reorder(dy, to: y.layout)
-        let plan = reluPlan(y.shape, y.layout)
-        let dx = Tensor(shape: y.shape, layout: y.layout, storage: Storage(count: y.count))
-        let descriptor = context.descriptor(y.shape, y.layout)
-        context.execute(plan.backward, [(DNNLArgument.dst, descriptor, y.storage.raw),
-                                        (DNNLArgument.diffDst, descriptor, dy.storage.raw),
-                                        (DNNLArgument.diffSrc, descriptor, dx.storage.raw)])
+    // Written so that the compiler vectorises them: a select into an integer, a multiply
+    // by the widened byte (branchy forms ran 1.6-1.8× slower).
+    public func reluMask(_ y: Tensor) -> AnyObject {
+        let mask = ReLUMask(shape: y.shape, layout: y.layout)
+        let (py, pm) = (y.storage.pointer, mask.bytes.assumingMemoryBound(to: UInt8.self))
+        parallelChunks(y.count) { range in
+            for i in range { pm[i] = UInt8(truncatingIfNeeded: (py[i] > 0 ? 1 : 0) as Int32) }
+        }
+        return mask
+    }
+
+    public func reluBackward(_ dy: Tensor, mask: AnyObject) -> Tensor {
+        guard let mask = mask as? ReLUMask else { fatalError("not a CPU ReLU mask") }
+        let dy = reorder(dy, to: mask.layout)
+        let dx = Tensor(shape: mask.shape, layout: mask.layout, storage: Storage(count: dy.count))
+        let (pg, pm, pd) = (dy.storage.pointer, mask.bytes.assumingMemoryBound(to: UInt8.self), dx.storage.pointer)
+        parallelChunks(dy.count) { range in for i in range { pd[i] = pg[i] * Float(pm[i]) } }
         return dx
     }
 
-    /// oneDNN's ReLU, forward and backward from the output (so only outputs are kept).
-    private func reluPlan(_ shape: [Int], _ layout: Layout) -> (forward: DNNLPrimitive, backward: DNNLPrimitive) {
+    /// oneDNN's ReLU forward.
+    private func reluPlan(_ shape: [Int], _ layout: Layout) -> DNNLPrimitive {
         let key = ReorderKey(shape: shape, from: layout, to: layout)
         if let plan = reluPlans[key] { return plan }
         var data = context.descriptor(shape, layout)
-        var forwardDesc = dnnl_eltwise_desc_t(), backwardDesc = dnnl_eltwise_desc_t()
-        dnnlCheck(dnnl_eltwise_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd,
-                                                 &data, 0, 0), "eltwise_forward_desc_init")
-        dnnlCheck(dnnl_eltwise_backward_desc_init(&backwardDesc, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0),
-                  "eltwise_backward_desc_init")
-        guard let forward = DNNLPrimitive(&forwardDesc, engine: context.engine),
-              let backward = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: forward) else {
-            fatalError("oneDNN has no ReLU for \(shape)")
-        }
-        reluPlans[key] = (forward, backward)
-        return (forward, backward)
+        var desc = dnnl_eltwise_desc_t()
+        dnnlCheck(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, dnnl_eltwise_relu, &data, 0, 0),
+                  "eltwise_forward_desc_init")
+        guard let forward = DNNLPrimitive(&desc, engine: context.engine) else { fatalError("oneDNN has no ReLU") }
+        reluPlans[key] = forward
+        return forward
     }
 
     public func sum(_ x: Tensor) -> Float {

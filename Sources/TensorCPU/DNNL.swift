@@ -3,7 +3,7 @@ import Tensor
 
 /// oneDNN's execution-argument indices (C macros that Swift does not import).
 enum DNNLArgument {
-    static let src: Int32 = 1, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
+    static let src: Int32 = 1, src1: Int32 = 2, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
     static let workspace: Int32 = 64
     static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
 }
@@ -84,16 +84,16 @@ final class DNNLContext {
         self.stream = stream!
     }
 
-    /// Descriptor of an f32 tensor of `shape` in `layout`.
-    func descriptor(_ shape: [Int], _ layout: Layout) -> dnnl_memory_desc_t {
-        descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count))
+    /// Descriptor of a tensor of `shape` in `layout` (f32 unless `type` says otherwise).
+    func descriptor(_ shape: [Int], _ layout: Layout, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+        descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count), type: type)
     }
 
-    /// Descriptor of an f32 tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
-    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    /// Descriptor of a tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
+    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let dims = shape.map(Int64.init)
-        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dnnl_f32, tag),
+        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, type, tag),
                   "memory_desc_init_by_tag(\(shape))")
         return md
     }

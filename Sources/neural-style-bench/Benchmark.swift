@@ -60,6 +60,7 @@ struct GatysBenchmark: ParsableCommand {
             "min_s": seconds.first!, "max_s": seconds.last!,
             "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
             "peak_tensor_mib": Double(BufferPool.shared.peakBytesInUse) / 1_048_576,
+            "tensor_allocated_mib": Double(BufferPool.shared.bytesAllocated) / 1_048_576,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))

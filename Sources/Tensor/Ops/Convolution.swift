@@ -14,11 +14,11 @@ extension Tensor {
                                             applyingReLU: applyingReLU)
         let needsWeightGrad = weight.requiresGrad || (bias?.requiresGrad ?? false)
         let input = needsWeightGrad ? detached() : nil // keep the activation only if needed
-        let output = applyingReLU ? y.detached() : nil // the ReLU mask; detached, so no cycle
+        let mask = applyingReLU && requiresGrad ? Backend.current.reluMask(y) : nil
         let (inputShape, inputLayout, inputNeedsGrad) = (shape, layout, requiresGrad)
         return Tensor.recorded(y, from: [self, weight] + (bias.map { [$0] } ?? [])) { dy in
             let backend = Backend.current
-            let dz = output.map { backend.reluBackward(dy, output: $0) } ?? dy
+            let dz = mask.map { backend.reluBackward(dy, mask: $0) } ?? dy
             let dx = inputNeedsGrad
                 ? backend.convolutionBackwardData(dz, weight: weight, inputShape: inputShape,
                                                   inputLayout: inputLayout, geometry: geometry)

@@ -38,7 +38,8 @@ extension Tensor {
     /// Rectified linear unit, `max(x, 0)`.
     public func relu() -> Tensor {
         let y = Backend.current.relu(self)
-        let output = y.detached() // the closure must not retain the tensor that owns it
-        return Tensor.recorded(y, from: [self]) { dy in [Backend.current.reluBackward(dy, output: output)] }
+        guard requiresGrad else { return y }
+        let mask = Backend.current.reluMask(y)
+        return Tensor.recorded(y, from: [self]) { dy in [Backend.current.reluBackward(dy, mask: mask)] }
     }
 }
