@@ -81,7 +81,7 @@ def main():
         optimizer.zero_grad()
         total, terms = loss_fn(x)
         total.backward()
-        theirs.append({"iteration": len(theirs) + 1, "total": float(total), **terms,
+        theirs.append({"iteration": len(theirs) + 1, "total": float(total.detach()), **terms,
                        "elapsed": time.time() - started})
         return total
 
