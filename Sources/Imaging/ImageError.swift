@@ -1,12 +1,19 @@
 /// Why a picture could not be read or written; each message is one line for a person.
 public enum ImageError: Error, CustomStringConvertible, Equatable {
+    /// The file is missing, a directory, empty or not readable.
     case unreadable(path: String, reason: String)
+    /// The file is neither PNG nor JPEG.
     case notAnImage(path: String)
+    /// The decoder failed part-way (truncated or damaged data).
     case corrupt(path: String, detail: String)
+    /// The output name has no extension we can encode.
     case unsupportedOutputFormat(path: String)
+    /// The output's directory does not exist.
     case missingDirectory(path: String)
+    /// Encoding or writing failed.
     case unwritable(path: String, reason: String)
 
+    /// The message for the person.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "cannot read \(path): \(reason)"

@@ -9,19 +9,27 @@ enum PNG {
 
     /// Decodes any PNG (grey, palette, alpha, 16-bit) to 8-bit RGB.
     static func decode(_ data: [UInt8], path: String) throws -> Image {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        defer { png_image_free(&image) }
-        guard png_image_begin_read_from_memory(&image, data, data.count) != 0 else {
-            throw ImageError.corrupt(path: path, detail: message(image))
+        // libpng keeps pointers to the control struct and the data between the two calls,
+        // so both must stay put: one heap struct, one buffer borrow around both calls.
+        let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
+        image.initialize(to: png_image())
+        image.pointee.version = UInt32(PNG_IMAGE_VERSION)
+        defer {
+            png_image_free(image)
+            image.deallocate()
         }
-        image.format = formatRGB
-        let (width, height) = (Int(image.width), Int(image.height))
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        guard png_image_finish_read(&image, nil, &pixels, 0, nil) != 0 else {
-            throw ImageError.corrupt(path: path, detail: message(image))
+        return try data.withUnsafeBytes { source in
+            guard png_image_begin_read_from_memory(image, source.baseAddress, source.count) != 0 else {
+                throw ImageError.corrupt(path: path, detail: message(image.pointee))
+            }
+            image.pointee.format = formatRGB
+            let (width, height) = (Int(image.pointee.width), Int(image.pointee.height))
+            var pixels = [UInt8](repeating: 0, count: width * height * 3)
+            guard pixels.withUnsafeMutableBytes({ png_image_finish_read(image, nil, $0.baseAddress, 0, nil) }) != 0 else {
+                throw ImageError.corrupt(path: path, detail: message(image.pointee))
+            }
+            return Image(width: width, height: height, samples: pixels.map(Float.init))
         }
-        return Image(width: width, height: height, samples: pixels.map(Float.init))
     }
 
     /// Encodes as 8-bit RGB.

@@ -1,5 +1,5 @@
 /// A value produced by the subset of Python's pickle protocol 2 that `torch.save` uses.
-indirect enum PickleValue: Equatable {
+indirect enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
@@ -15,13 +15,13 @@ indirect enum PickleValue: Equatable {
     case persistent(PickleValue)
     /// `callable(*arguments)`, left unevaluated for the caller to interpret.
     case reduce(PickleValue, PickleValue)
-
-    static func == (a: PickleValue, b: PickleValue) -> Bool { String(describing: a) == String(describing: b) }
 }
 
 /// Why a weights file could not be read.
 public struct WeightsFormatError: Error, CustomStringConvertible {
+    /// What is wrong, in one line.
     public let description: String
+    /// Describes a problem with a weights file.
     public init(_ description: String) { self.description = description }
 }
 
@@ -31,9 +31,9 @@ struct PickleReader {
     private let bytes: [UInt8]
     private(set) var position: Int
 
-    init(_ bytes: [UInt8], at position: Int = 0) {
+    init(_ bytes: [UInt8]) {
         self.bytes = bytes
-        self.position = position
+        position = 0
     }
 
     /// Decodes the next pickle and moves past its STOP opcode.

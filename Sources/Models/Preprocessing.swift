@@ -30,6 +30,7 @@ public struct Preprocessing: Equatable, Sendable {
         }
     }
 
+    /// A custom convention (see the properties for what each value means).
     public init(bgr: Bool, scale: Float, mean: [Float], std: [Float]) {
         self.bgr = bgr
         self.scale = scale

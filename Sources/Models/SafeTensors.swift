@@ -31,7 +31,7 @@ public enum SafeTensors {
         let bytes = [UInt8](data)
         guard bytes.count >= 8 else { throw WeightsFormatError("safetensors file is shorter than its header") }
         let headerLength = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
-        guard headerLength > 0, 8 + headerLength <= bytes.count,
+        guard headerLength > 0, headerLength <= bytes.count - 8,
               let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + headerLength)])) as? [String: Any]
         else { throw WeightsFormatError("safetensors header is damaged") }
         let body = 8 + headerLength
@@ -43,11 +43,17 @@ public enum SafeTensors {
                 continue
             }
             guard let entry = entry as? [String: Any], entry["dtype"] as? String == "F32",
-                  let shape = entry["shape"] as? [Int], let range = entry["data_offsets"] as? [Int], range.count == 2,
-                  range[0] >= 0, range[1] - range[0] == shape.reduce(1, *) * 4, body + range[1] <= bytes.count
+                  let shape = entry["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }),
+                  let range = entry["data_offsets"] as? [Int], range.count == 2, range[0] >= 0, range[1] >= range[0],
+                  range[1] <= bytes.count - body, range[1] - range[0] == shape.reduce(1, *) * 4
             else { throw WeightsFormatError("safetensors entry \(name) is not a well-formed F32 tensor") }
-            let values = bytes[(body + range[0])..<(body + range[1])].withUnsafeBytes {
-                Array($0.bindMemory(to: Float.self))
+            let count = shape.reduce(1, *)
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes.withUnsafeBytes { source in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: source[(body + range[0])..<(body + range[1])]))
+                }
+                initialized = count
             }
             tensors[name] = NamedArray(shape: shape, values: values)
         }

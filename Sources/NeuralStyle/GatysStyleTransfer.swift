@@ -7,7 +7,9 @@ import Tensor
 /// (or noise), descend on the pixels of the image to match the content's features and the
 /// styles' Gram matrices through a frozen VGG-19.
 public final class GatysStyleTransfer {
+    /// The frozen loss network.
     public let network: VGG19
+    /// The run's settings.
     public let options: GatysOptions
 
     /// Prepares a run with `network` (whose pooling should match `options.pooling`).

@@ -5,9 +5,13 @@ import Foundation
 public struct IterationRecord: Codable, Equatable, Sendable {
     /// Evaluation number, from 1.
     public var iteration: Int
+    /// The whole objective.
     public var total: Float
+    /// Weighted content term.
     public var content: Float
+    /// Weighted style terms, summed over layers.
     public var style: Float
+    /// Weighted total-variation term.
     public var tv: Float
     /// Each style layer's weighted term.
     public var styleLayers: [String: Float]

@@ -3,9 +3,12 @@ import Models
 
 /// A loss-network layer with its own multiplier, written `name` or `name:weight`.
 public struct WeightedLayer: Equatable, Sendable {
+    /// The layer's name in the network (e.g. `relu4_2`).
     public var name: String
+    /// Multiplier of this layer's loss term.
     public var weight: Float
 
+    /// Names `name` with multiplier `weight`.
     public init(_ name: String, weight: Float = 1) {
         self.name = name
         self.weight = weight
@@ -18,7 +21,7 @@ public struct WeightedLayer: Equatable, Sendable {
             throw StyleTransferError.badOption("empty layer list '\(text)'")
         }
         return try items.map { item in
-            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard validNames.contains(parts[0]) else {
                 throw StyleTransferError.badOption(
                     "unknown layer '\(parts[0])'; valid layers: \(validNames.joined(separator: " "))")

@@ -7,15 +7,19 @@ final class GradNode {
     var backward: ((Tensor) -> [Tensor?])?
     /// For leaves: the tensor whose `grad` receives the accumulated gradient.
     weak var leaf: Tensor?
+    /// Whether this vertex stands for a variable rather than an op.
+    let isLeaf: Bool
 
     init(parents: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) {
         self.parents = parents
         self.backward = backward
+        isLeaf = false
     }
 
     init(leaf: Tensor) {
         parents = []
         self.leaf = leaf
+        isLeaf = true
     }
 }
 
@@ -40,8 +44,10 @@ extension Tensor {
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): Tensor.full(shape, value: 1)]
         for node in Tensor.topologicalOrder(from: root).reversed() {
             guard let g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-            if let leaf = node.leaf {
-                leaf.grad = leaf.grad.map { Backend.current.binary(.add, $0, g.reordered(to: $0.layout)) } ?? g
+            if node.isLeaf {
+                if let leaf = node.leaf { // nil when the variable was released: nobody wants its gradient
+                    leaf.grad = leaf.grad.map { Backend.current.binary(.add, $0, g.reordered(to: $0.layout)) } ?? g
+                }
                 continue
             }
             guard let backward = node.backward else {

@@ -20,12 +20,20 @@ public struct WindowGeometry: Hashable, Sendable {
 
 /// Which reduction a pooling window applies.
 public enum PoolingKind: String, Hashable, Sendable, CaseIterable {
-    case max, average
+    /// The window's largest value.
+    case max
+    /// The window's mean.
+    case average
 }
 
 /// Element-wise binary operations every backend provides.
 public enum BinaryOperation: Hashable, Sendable {
-    case add, subtract, multiply
+    /// `a + b`
+    case add
+    /// `a − b`
+    case subtract
+    /// `a · b`
+    case multiply
 }
 
 /// The seam between the engine and a device: every kernel the ops need, with no autograd.

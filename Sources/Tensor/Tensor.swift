@@ -77,6 +77,7 @@ public final class Tensor {
         precondition(values.count == count, "update with \(values.count) values for \(count) elements")
         storage.pointer.update(from: values.baseAddress!, count: count)
         storage.markModified()
+        grad = nil
     }
 }
 

@@ -15,10 +15,10 @@ public final class CPUBackend: ComputeBackend {
     private var reluPlans: [ReorderKey: DNNLPrimitive] = [:]
     private var reorderedWeights: [ObjectIdentifier: [ReorderedWeights]] = [:]
 
-    /// Weights in a kernel's preferred format, valid while the source is unchanged. Holding
-    /// the source storage keeps its identity from being reused by another buffer.
+    /// Weights in a kernel's preferred format, valid while the source is alive and unchanged
+    /// (the weak reference tells a reused address from the original buffer).
     private struct ReorderedWeights {
-        let source: Storage
+        weak var source: Storage?
         let version: Int
         let format: dnnl_memory_desc_t
         let reordered: Storage
@@ -65,12 +65,13 @@ public final class CPUBackend: ComputeBackend {
     private func weights(_ weight: Tensor, as descriptor: dnnl_memory_desc_t) -> Storage {
         let storage = weight.storage
         let key = ObjectIdentifier(storage)
-        if let cached = reorderedWeights[key]?.first(where: { $0.version == storage.version
+        if let cached = reorderedWeights[key]?.first(where: { $0.source === storage && $0.version == storage.version
                                                               && sameLayout($0.format, descriptor) }) {
             return cached.reordered
         }
         let reordered = context.reordered(storage.raw, from: context.descriptor(weight.shape, .plain), to: descriptor)
-        reorderedWeights[key, default: []].removeAll { $0.version != storage.version }
+        reorderedWeights = reorderedWeights.filter { $0.value.contains { $0.source != nil } }
+        reorderedWeights[key, default: []].removeAll { $0.source !== storage || $0.version != storage.version }
         reorderedWeights[key, default: []].append(
             ReorderedWeights(source: storage, version: storage.version, format: descriptor, reordered: reordered))
         return reordered
@@ -208,7 +209,7 @@ public final class CPUBackend: ComputeBackend {
     // by the widened byte (branchy forms ran 1.6-1.8× slower).
     public func reluMask(_ y: Tensor) -> AnyObject {
         let mask = ReLUMask(shape: y.shape, layout: y.layout)
-        let (py, pm) = (y.storage.pointer, mask.bytes.assumingMemoryBound(to: UInt8.self))
+        let (py, pm) = (y.storage.pointer, mask.bytes)
         parallelChunks(y.count) { range in
             for i in range { pm[i] = UInt8(truncatingIfNeeded: (py[i] > 0 ? 1 : 0) as Int32) }
         }
@@ -219,7 +220,7 @@ public final class CPUBackend: ComputeBackend {
         guard let mask = mask as? ReLUMask else { fatalError("not a CPU ReLU mask") }
         let dy = reorder(dy, to: mask.layout)
         let dx = Tensor(shape: mask.shape, layout: mask.layout, storage: Storage(count: dy.count))
-        let (pg, pm, pd) = (dy.storage.pointer, mask.bytes.assumingMemoryBound(to: UInt8.self), dx.storage.pointer)
+        let (pg, pm, pd) = (dy.storage.pointer, mask.bytes, dx.storage.pointer)
         parallelChunks(dy.count) { range in for i in range { pd[i] = pg[i] * Float(pm[i]) } }
         return dx
     }

@@ -3,7 +3,7 @@ import Tensor
 
 /// oneDNN's execution-argument indices (C macros that Swift does not import).
 enum DNNLArgument {
-    static let src: Int32 = 1, src1: Int32 = 2, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
+    static let src: Int32 = 1, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
     static let workspace: Int32 = 64
     static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
 }
@@ -84,16 +84,24 @@ final class DNNLContext {
         self.stream = stream!
     }
 
-    /// Descriptor of a tensor of `shape` in `layout` (f32 unless `type` says otherwise).
-    func descriptor(_ shape: [Int], _ layout: Layout, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
-        descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count), type: type)
+    deinit {
+        dnnl_stream_destroy(stream)
+        dnnl_engine_destroy(engine)
     }
 
-    /// Descriptor of a tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
-    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+    /// Reorders between arbitrary descriptors (weights, padded gradients), created once each.
+    private var reorderCache: [(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, primitive: DNNLPrimitive)] = []
+
+    /// Descriptor of an f32 tensor of `shape` in `layout`.
+    func descriptor(_ shape: [Int], _ layout: Layout) -> dnnl_memory_desc_t {
+        descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count))
+    }
+
+    /// Descriptor of an f32 tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
+    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let dims = shape.map(Int64.init)
-        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, type, tag),
+        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dnnl_f32, tag),
                   "memory_desc_init_by_tag(\(shape))")
         return md
     }
@@ -141,8 +149,10 @@ final class DNNLContext {
         if dnnl_memory_desc_equal(&a, &b) != 0 {
             result.pointer.update(from: source.assumingMemoryBound(to: Float.self), count: result.count)
         } else {
-            execute(reorder(from: a, to: b),
-                    [(DNNLArgument.src, a, source), (DNNLArgument.dst, b, UnsafeMutableRawPointer(result.pointer))])
+            let primitive = reorderCache.first { sameLayout($0.from, a) && sameLayout($0.to, b) }?.primitive
+                ?? reorder(from: a, to: b)
+            if !reorderCache.contains(where: { $0.primitive === primitive }) { reorderCache.append((a, b, primitive)) }
+            execute(primitive, [(DNNLArgument.src, a, source), (DNNLArgument.dst, b, result.raw)])
         }
         return result
     }

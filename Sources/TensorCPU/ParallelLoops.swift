@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks run on all cores; small ranges run inline.
-func parallelChunks(_ count: Int, minimumChunk: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
-    let chunks = min(max(1, count / minimumChunk), ProcessInfo.processInfo.activeProcessorCount * 4)
+func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = min(max(1, count / (1 << 15)), ProcessInfo.processInfo.activeProcessorCount * 4)
     guard chunks > 1 else { body(0..<count); return }
     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
         body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))

@@ -6,14 +6,14 @@ final class ReLUMask {
     let shape: [Int]
     let layout: Layout
     let count: Int
-    let bytes: UnsafeMutableRawPointer
+    let bytes: UnsafeMutablePointer<UInt8>
 
     init(shape: [Int], layout: Layout) {
         self.shape = shape
         self.layout = layout
         count = shape.reduce(1, *)
-        bytes = BufferPool.shared.take(count)
+        bytes = BufferPool.shared.take(count).bindMemory(to: UInt8.self, capacity: count)
     }
 
-    deinit { BufferPool.shared.give(bytes, bytes: count) }
+    deinit { BufferPool.shared.give(UnsafeMutableRawPointer(bytes), bytes: count) }
 }

@@ -39,6 +39,12 @@ struct GatysBenchmark: ParsableCommand {
     @Option(help: "VGG-19 weights (default: the cache's).")
     var weights: String?
 
+    func validate() throws {
+        guard width > 0, height > 0, iterations >= 2 else {
+            throw ValidationError("--width and --height must be positive and --iterations at least 2")
+        }
+    }
+
     func run() throws {
         let url = weights.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
         let network = try VGG19(contentsOf: url)

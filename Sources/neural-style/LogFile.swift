@@ -12,8 +12,9 @@ final class LogFile {
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }
 
+    /// Writes `line` and a newline; a failed write (disk full) loses the record, not the run.
     func append(_ line: String) {
-        handle.write(Data((line + "\n").utf8))
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
     }
 
     deinit { try? handle.close() }

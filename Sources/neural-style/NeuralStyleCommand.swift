@@ -95,7 +95,7 @@ struct NeuralStyleCommand: ParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("neural-style: error: \(error)\n".utf8))
+            fputs("neural-style: error: \(error)\n", stderr)
             throw ExitCode.failure
         }
     }

@@ -43,7 +43,7 @@ struct WeightsCommand: ParsableCommand {
                 try AtomicFile.write(file, to: target)
                 print("Imported \(tensors.count) tensors into \(target)")
             } catch {
-                FileHandle.standardError.write(Data("neural-style: error: \(error)\n".utf8))
+                fputs("neural-style: error: \(error)\n", stderr)
                 throw ExitCode.failure
             }
         }

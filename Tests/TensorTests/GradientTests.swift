@@ -31,16 +31,20 @@ final class GradientTests: XCTestCase {
         let x = randomTensor([1, 16, 6, 7], layout: .channelsBlocked16, seed: 19)
         let w = randomTensor([16, 16, 3, 3], seed: 20), b = randomTensor([16], seed: 21)
         let projection = Tensor(shape: [1, 16, 6, 7], values: randomValues(672, seed: 22))
-        func gradients(fused: Bool) -> [[Float]] {
-            let (xv, wv, bv) = (x.variable(), w.variable(), b.variable())
+        func gradients(fused: Bool, frozenInput: Bool) -> [[Float]] {
+            let (xv, wv, bv) = (frozenInput ? x : x.variable(), w.variable(), b.variable())
             let y = fused ? xv.conv2d(weight: wv, bias: bv, padding: 1, applyingReLU: true)
                           : xv.conv2d(weight: wv, bias: bv, padding: 1).relu()
             (y * projection).sum().backward()
-            return [xv, wv, bv].map { $0.grad!.toArray() }
+            return [xv, wv, bv].compactMap { $0.grad?.toArray() }
         }
-        for (fused, separate) in zip(gradients(fused: true), gradients(fused: false)) {
-            XCTAssertEqual(fused.count, separate.count)
-            for (a, b) in zip(fused, separate) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+        for frozenInput in [false, true] { // a frozen input must not skip the ReLU for the weights
+            let (fused, separate) = (gradients(fused: true, frozenInput: frozenInput),
+                                     gradients(fused: false, frozenInput: frozenInput))
+            XCTAssertEqual(fused.count, frozenInput ? 2 : 3)
+            for (f, s) in zip(fused, separate) {
+                for (a, b) in zip(f, s) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+            }
         }
     }
 
@@ -84,6 +88,10 @@ final class GradientTests: XCTestCase {
     func testReorderRoundTrip() {
         let x = randomTensor([1, 32, 3, 2], seed: 18)
         assertGradientsMatch([x]) { $0[0].reordered(to: .channelsBlocked16) * 2 }
+    }
+
+    func testBackwardSkipsVariablesThatWereReleased() {
+        (Tensor(shape: [2], values: [1, 2], requiresGrad: true) * 2).sum().backward()
     }
 
     func testGradientAccumulatesOverSharedUses() {

@@ -14,7 +14,7 @@ extension Tensor {
                                             applyingReLU: applyingReLU)
         let needsWeightGrad = weight.requiresGrad || (bias?.requiresGrad ?? false)
         let input = needsWeightGrad ? detached() : nil // keep the activation only if needed
-        let mask = applyingReLU && requiresGrad ? Backend.current.reluMask(y) : nil
+        let mask = applyingReLU && (requiresGrad || needsWeightGrad) ? Backend.current.reluMask(y) : nil
         let (inputShape, inputLayout, inputNeedsGrad) = (shape, layout, requiresGrad)
         return Tensor.recorded(y, from: [self, weight] + (bias.map { [$0] } ?? [])) { dy in
             let backend = Backend.current

@@ -4,14 +4,16 @@ extension Tensor {
         precondition(shape == other.shape, "\(operation) of shapes \(shape) and \(other.shape)")
         let a = self, b = other.reordered(to: layout)
         let y = Backend.current.binary(operation, a, b)
-        return Tensor.recorded(y, from: [a, b]) { dy in
-            let backend = Backend.current
-            switch operation {
-            case .add: return [dy, dy]
-            case .subtract: return [dy, backend.scaled(dy, by: -1)]
-            case .multiply:
-                return [a.requiresGrad ? backend.binary(.multiply, dy, b) : nil,
-                        b.requiresGrad ? backend.binary(.multiply, dy, a) : nil]
+        switch operation {
+        case .add: return Tensor.recorded(y, from: [a, b]) { dy in [dy, dy] }
+        case .subtract: return Tensor.recorded(y, from: [a, b]) { dy in [dy, Backend.current.scaled(dy, by: -1)] }
+        case .multiply:
+            // Only a product's backward needs the operands themselves.
+            let (needA, needB) = (a.requiresGrad, b.requiresGrad)
+            let (keptA, keptB) = (needB ? a.detached() : nil, needA ? b.detached() : nil)
+            return Tensor.recorded(y, from: [a, b]) { dy in
+                [keptB.map { Backend.current.binary(.multiply, dy, $0) },
+                 keptA.map { Backend.current.binary(.multiply, dy, $0) }]
             }
         }
     }
