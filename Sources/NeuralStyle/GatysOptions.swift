@@ -1,3 +1,4 @@
+import Imaging
 import Tensor
 
 /// Everything that shapes a Gatys optimisation; defaults are jcjohnson/neural-style's.
@@ -17,7 +18,7 @@ public struct GatysOptions: Sendable {
         /// `0.001·N(0, 1)` noise from the seeded generator.
         case random
         /// A picture, resized to the content's size.
-        case image(String)
+        case image(Image)
     }
 
     /// Longest side of the output in pixels; nil keeps the content's size.

@@ -54,7 +54,7 @@ public final class GatysStyleTransfer {
                              tvWeight: options.tvWeight)
 
         let shape = contentTensor.shape
-        var x = try initialImage(contentTensor, contentImage)
+        var x = initialImage(contentTensor, contentImage)
         let start = Date()
         var evaluations = 0
         func render(_ values: [Float]) -> Image {
@@ -75,15 +75,15 @@ public final class GatysStyleTransfer {
         return render(x)
     }
 
-    private func initialImage(_ content: Tensor, _ contentImage: Image) throws -> [Float] {
+    private func initialImage(_ content: Tensor, _ contentImage: Image) -> [Float] {
         switch options.initialization {
         case .content:
             return content.toArray()
         case .random:
             var generator = SeededGenerator(seed: options.seed)
             return Tensor.randomNormal(content.shape, std: 0.001, using: &generator).toArray()
-        case .image(let path):
-            let picture = try ImageFile.read(path).resized(width: contentImage.width, height: contentImage.height)
+        case .image(let start):
+            let picture = start.resized(width: contentImage.width, height: contentImage.height)
             return network.preprocessing.tensor(rgb: picture.samples, width: picture.width,
                                                 height: picture.height).toArray()
         }

@@ -43,7 +43,7 @@ final class ConvolutionPlan {
             var bias = context.descriptor([outChannels], .plain)
             var dst = context.descriptor(outputShape, outputLayout)
             var desc = dnnl_convolution_desc_t()
-            let strides = [Int64(g.stride), Int64(g.stride)], pads = [Int64(g.padding), Int64(g.padding)]
+            let (strides, pads) = ConvolutionPlan.stridesAndPads(g)
             let status = withUnsafePointer(to: &bias) { bias in
                 dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, algorithm, &src, &weights,
                                                    key.withBias ? bias : nil, &dst, strides, pads, pads)
@@ -59,8 +59,13 @@ final class ConvolutionPlan {
         (algorithm, forward) = chosen
     }
 
-    private var strides: [Int64] { [Int64(key.geometry.stride), Int64(key.geometry.stride)] }
-    private var pads: [Int64] { [Int64(key.geometry.padding), Int64(key.geometry.padding)] }
+    /// oneDNN's per-axis strides and paddings for a square window.
+    private static func stridesAndPads(_ g: WindowGeometry) -> (strides: [Int64], pads: [Int64]) {
+        ([Int64(g.stride), Int64(g.stride)], [Int64(g.padding), Int64(g.padding)])
+    }
+
+    private var strides: [Int64] { ConvolutionPlan.stridesAndPads(key.geometry).strides }
+    private var pads: [Int64] { ConvolutionPlan.stridesAndPads(key.geometry).pads }
 
     var backwardData: DNNLPrimitive {
         if let backwardDataPrimitive { return backwardDataPrimitive }

@@ -146,8 +146,7 @@ struct NeuralStyleCommand: ParsableCommand {
         case "content": options.initialization = .content
         case "random": options.initialization = .random
         default:
-            _ = try ImageFile.read(`init`)
-            options.initialization = .image(`init`)
+            options.initialization = .image(try ImageFile.read(`init`))
         }
         switch pooling {
         case "max": options.pooling = .max

@@ -72,6 +72,11 @@ final class GatysTests: XCTestCase {
                        accuracy: 1e-4 * base.styleLayers["relu1_1"]!)
     }
 
+    func testInitialisationFromAPictureStartsAwayFromTheContent() throws {
+        let records = try run(options { $0.iterations = 1; $0.initialization = .image(style) }).1
+        XCTAssertGreaterThan(records[0].content, 0)
+    }
+
     func testLayerListsNameTheValidLayers() {
         XCTAssertEqual(try WeightedLayer.parseList("relu1_1, relu2_1:0.5"),
                        [WeightedLayer("relu1_1"), WeightedLayer("relu2_1", weight: 0.5)])
