@@ -8,6 +8,18 @@ import Tensor
 /// so a chain of convolutions never reorders between layers. Not thread-safe: one
 /// backend drives one computation at a time.
 public final class CPUBackend: ComputeBackend {
+    /// How convolutions compute the gradient with respect to their input.
+    public enum GradientPrecision: String, CaseIterable, Sendable {
+        /// Everything in f32.
+        case float32
+        /// bfloat16 operands with f32 accumulation where the CPU has AMX tiles (3-5× faster
+        /// than f32 Winograd there; about 3 significant digits), f32 elsewhere. Forward values,
+        /// and so the losses, stay f32.
+        case bfloat16
+    }
+
+    /// The precision of convolution input gradients.
+    public let gradientPrecision: GradientPrecision
     private let context = DNNLContext()
     private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
     private var poolingPlans: [PoolingKey: PoolingPlan] = [:]
@@ -28,8 +40,11 @@ public final class CPUBackend: ComputeBackend {
         let shape: [Int], from: Layout, to: Layout
     }
 
-    /// Creates the oneDNN engine and stream.
-    public init() {}
+    /// Creates the oneDNN engine and stream; `gradientPrecision` picks f32 or AMX bfloat16
+    /// for the convolutions' input gradients.
+    public init(gradientPrecision: GradientPrecision = .bfloat16) {
+        self.gradientPrecision = gradientPrecision
+    }
 
     // MARK: layout
 
@@ -100,6 +115,10 @@ public final class CPUBackend: ComputeBackend {
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
                                        geometry: geometry, withBias: false, fusedReLU: false))
         let dy = reorder(dy, to: plan.outputLayout)
+        if gradientPrecision == .bfloat16, let primitive = plan.bfloat16BackwardData {
+            return bfloat16BackwardData(dy, weight: weight, primitive: primitive, inputShape: inputShape,
+                                        inputLayout: inputLayout)
+        }
         let primitive = plan.backwardData
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
@@ -114,6 +133,23 @@ public final class CPUBackend: ComputeBackend {
         ])
         guard !direct else { return Tensor(shape: inputShape, layout: inputLayout, storage: dx) }
         return Tensor(shape: inputShape, layout: inputLayout, storage: context.reordered(dx.raw, from: chosen, to: wanted))
+    }
+
+    /// Backward-data through `primitive`'s bfloat16 channels-last operands, converting on the way
+    /// in and out.
+    private func bfloat16BackwardData(_ dy: Tensor, weight: Tensor, primitive: DNNLPrimitive, inputShape: [Int],
+                                      inputLayout: Layout) -> Tensor {
+        let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
+        let weights = weights(weight, as: weightsFormat)
+        let dyFormat = primitive.memoryDescriptor(dnnl_query_diff_dst_md)
+        var dxFormat = primitive.memoryDescriptor(dnnl_query_diff_src_md)
+        let dyHalf = context.reordered(dy.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: dyFormat)
+        let dxHalf = Storage(bytes: dnnl_memory_desc_get_size(&dxFormat))
+        context.execute(primitive, [(DNNLArgument.diffDst, dyFormat, dyHalf.raw),
+                                    (DNNLArgument.weights, weightsFormat, weights.raw),
+                                    (DNNLArgument.diffSrc, dxFormat, dxHalf.raw)])
+        let dx = context.reordered(dxHalf.raw, from: dxFormat, to: context.descriptor(inputShape, inputLayout))
+        return Tensor(shape: inputShape, layout: inputLayout, storage: dx)
     }
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,

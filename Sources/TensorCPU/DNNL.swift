@@ -44,6 +44,14 @@ final class DNNLPrimitive {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
+    /// oneDNN's name for the kernel it chose, e.g. `brgconv:avx512_core_amx_bf16`.
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
+              let name else { return "" }
+        return String(cString: name)
+    }
+
     /// The memory descriptor the primitive expects for `query` (e.g. its weights).
     func memoryDescriptor(_ query: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(descriptor, query, 0).pointee
@@ -97,11 +105,12 @@ final class DNNLContext {
         descriptor(shape, tag: DNNLContext.tag(for: layout, rank: shape.count))
     }
 
-    /// Descriptor of an f32 tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
-    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    /// Descriptor of a tensor of `shape` with an explicit format `tag` (or `dnnl_format_tag_any`).
+    func descriptor(_ shape: [Int], tag: dnnl_format_tag_t,
+                    dataType: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let dims = shape.map(Int64.init)
-        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dnnl_f32, tag),
+        dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dataType, tag),
                   "memory_desc_init_by_tag(\(shape))")
         return md
     }
@@ -145,9 +154,9 @@ final class DNNLContext {
     func reordered(_ source: UnsafeMutableRawPointer, from: dnnl_memory_desc_t,
                    to: dnnl_memory_desc_t) -> Storage {
         var (a, b) = (from, to)
-        let result = Storage(count: dnnl_memory_desc_get_size(&b) / MemoryLayout<Float>.stride)
+        let result = Storage(bytes: dnnl_memory_desc_get_size(&b))
         if dnnl_memory_desc_equal(&a, &b) != 0 {
-            result.pointer.update(from: source.assumingMemoryBound(to: Float.self), count: result.count)
+            result.raw.copyMemory(from: source, byteCount: dnnl_memory_desc_get_size(&b))
         } else {
             let primitive = reorderCache.first { sameLayout($0.from, a) && sameLayout($0.to, b) }?.primitive
                 ?? reorder(from: a, to: b)
@@ -167,4 +176,9 @@ func sameLayout(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
 extension Storage {
     /// The elements as an untyped pointer, as oneDNN takes them.
     var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(pointer) }
+
+    /// Room for at least `bytes` bytes of any element type (e.g. bfloat16 copies).
+    convenience init(bytes: Int) {
+        self.init(count: (bytes + MemoryLayout<Float>.stride - 1) / MemoryLayout<Float>.stride)
+    }
 }

@@ -39,6 +39,9 @@ struct GatysBenchmark: ParsableCommand {
     @Option(help: "VGG-19 weights (default: the cache's).")
     var weights: String?
 
+    @Option(help: "Convolution input gradients: bfloat16 (AMX) or float32.")
+    var gradientPrecision = "bfloat16"
+
     func validate() throws {
         guard width > 0, height > 0, iterations >= 2 else {
             throw ValidationError("--width and --height must be positive and --iterations at least 2")
@@ -46,6 +49,10 @@ struct GatysBenchmark: ParsableCommand {
     }
 
     func run() throws {
+        guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
+            throw ValidationError("--gradient-precision must be bfloat16 or float32")
+        }
+        prepareComputeBackend(gradientPrecision: precision)
         let url = weights.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
         let network = try VGG19(contentsOf: url)
         let contentImage = try ImageFile.read(content).resized(width: width, height: height)
@@ -61,7 +68,7 @@ struct GatysBenchmark: ParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let result: [String: Any] = [
-            "implementation": "swift-neural-style", "width": width, "height": height,
+            "implementation": "swift-neural-style", "gradient_precision": gradientPrecision, "width": width, "height": height,
             "iterations": seconds.count, "median_s": seconds[seconds.count / 2],
             "min_s": seconds.first!, "max_s": seconds.last!,
             "peak_rss_mib": Double(usage.ru_maxrss) / 1024,

@@ -89,6 +89,10 @@ struct NeuralStyleCommand: ParsableCommand {
                                valueName: "file"))
     var weights: String?
 
+    @Option(help: ArgumentHelp("Convolution gradients: bfloat16 (AMX CPUs; losses stay float32) or float32.",
+                               valueName: "bfloat16|float32"))
+    var gradientPrecision = "bfloat16"
+
     mutating func run() throws {
         do {
             try transfer()
@@ -105,6 +109,10 @@ struct NeuralStyleCommand: ParsableCommand {
             throw StyleTransferError.badOption("--content and --style are required (see --help)")
         }
         let options = try makeOptions()
+        guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
+            throw StyleTransferError.badOption("--gradient-precision must be bfloat16 or float32, not '\(gradientPrecision)'")
+        }
+        prepareComputeBackend(gradientPrecision: precision)
         try ImageFile.validateOutput(output)
         if let log { try AtomicFile.checkDirectory(of: log) }
         let network = try loadNetwork(pooling: options.pooling)

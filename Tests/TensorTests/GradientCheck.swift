@@ -2,9 +2,11 @@ import Tensor
 import TensorCPU
 import XCTest
 
-/// Installs the CPU backend once for every test in this target.
+/// Installs an f32 CPU backend (finite differences need f32 gradients) unless one is in
+/// place; other test targets in the same process may have installed a bfloat16 one.
 func installBackend() {
-    if !Backend.isInstalled { Backend.current = CPUBackend() }
+    if Backend.isInstalled, (Backend.current as? CPUBackend)?.gradientPrecision == .float32 { return }
+    Backend.current = CPUBackend(gradientPrecision: .float32)
 }
 
 /// Random values in `-1...1`, reproducible per `seed`.
