@@ -2,19 +2,21 @@ import Foundation
 
 /// Adam (Kingma & Ba) as torch.optim.Adam, with optional step decay of the learning rate
 /// (torch's StepLR): after every `decayEvery` iterations the rate is multiplied by `decayFactor`.
-public struct Adam: Optimizer {
+public final class Adam: Optimizer {
     /// Initial step size.
-    public var learningRate: Float
+    public let learningRate: Float
     /// Decay of the first-moment average.
-    public var beta1: Float
+    public let beta1: Float
     /// Decay of the second-moment average.
-    public var beta2: Float
+    public let beta2: Float
     /// Added to the denominator for stability.
-    public var epsilon: Float
+    public let epsilon: Float
     /// Iterations between learning-rate decays; nil for a constant rate.
-    public var decayEvery: Int?
+    public let decayEvery: Int?
     /// Multiplier applied at each decay.
-    public var decayFactor: Float
+    public let decayFactor: Float
+    public private(set) var iteration = 0
+    private var m: [Float] = [], v: [Float] = []
 
     /// Configures the optimiser; the defaults are neural-style's (learning rate 10).
     public init(learningRate: Float = 10, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
@@ -33,18 +35,28 @@ public struct Adam: Optimizer {
         return learningRate * pow(decayFactor, Float((iteration - 1) / decayEvery))
     }
 
-    public func minimize(_ x: inout [Float], iterations: Int, objective: Objective) {
-        guard iterations > 0 else { return }
-        var m = [Float](repeating: 0, count: x.count), v = m
-        for t in 1...iterations {
-            let g = objective(x).gradient
-            let correction1 = 1 - pow(beta1, Float(t)), correction2 = 1 - pow(beta2, Float(t))
-            let stepSize = learningRate(at: t) / correction1
-            for i in x.indices {
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                x[i] -= stepSize * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
-            }
+    public func step(_ x: inout [Float], objective: Objective) {
+        let g = objective(x).gradient
+        if m.count != x.count { m = [Float](repeating: 0, count: x.count); v = m }
+        iteration += 1
+        let t = Float(iteration)
+        let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
+        let stepSize = learningRate(at: iteration) / correction1
+        for i in x.indices {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            x[i] -= stepSize * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
         }
+    }
+
+    public var state: OptimizerState {
+        OptimizerState(kind: "adam", iteration: iteration, vectors: ["m": [m], "v": [v]])
+    }
+
+    public func restore(_ state: OptimizerState) throws {
+        try state.expect("adam")
+        let m = try state.vectorList("m").first ?? [], v = try state.vectorList("v").first ?? []
+        guard m.count == v.count else { throw StyleTransferError.badCheckpoint("inconsistent Adam moments") }
+        (iteration, self.m, self.v) = (state.iteration, m, v)
     }
 }

@@ -2,11 +2,21 @@
 /// no line search, a fixed step (`learningRate`) except a first step of
 /// `min(1, 1/‖g‖₁)·learningRate`, curvature pairs kept only when `yᵀs > 1e-10`, and no
 /// early stopping: every iteration evaluates the objective once.
-public struct LBFGS: Optimizer {
+///
+/// Each iteration evaluates the gradient at the current point, folds it into the history
+/// and moves; so the last iterate is never evaluated, exactly as in torch.
+public final class LBFGS: Optimizer {
     /// Curvature pairs remembered (torch: 100 in neural-style).
-    public var historySize: Int
+    public let historySize: Int
     /// Step length along the quasi-Newton direction.
-    public var learningRate: Float
+    public let learningRate: Float
+    public private(set) var iteration = 0
+
+    private var previousGradient: [Float] = []
+    private var direction: [Float] = []
+    private var stepLength: Float = 0
+    private var gradientChanges: [[Float]] = [], steps: [[Float]] = [], inverseCurvatures: [Float] = []
+    private var hessianScale: Float = 1
 
     /// Configures the optimiser; the defaults are neural-style's.
     public init(historySize: Int = 100, learningRate: Float = 1) {
@@ -14,50 +24,70 @@ public struct LBFGS: Optimizer {
         self.learningRate = learningRate
     }
 
-    public func minimize(_ x: inout [Float], iterations: Int, objective: Objective) {
-        guard iterations > 0 else { return }
-        var gradient = objective(x).gradient
-        var direction: [Float] = []
-        var step: Float = 0
-        var previousGradient: [Float] = []
-        var gradientChanges: [[Float]] = [], steps: [[Float]] = [], inverseCurvatures: [Float] = []
-        var hessianScale: Float = 1
-
-        for iteration in 1...iterations {
-            if iteration == 1 {
-                direction = gradient.map { -$0 }
-            } else {
-                var y = gradient
-                axpy(-1, previousGradient, &y)
-                let s = direction.map { $0 * step }
-                let ys = dot(y, s)
-                if ys > 1e-10 {
-                    if gradientChanges.count == historySize {
-                        gradientChanges.removeFirst(); steps.removeFirst(); inverseCurvatures.removeFirst()
-                    }
-                    gradientChanges.append(y); steps.append(s); inverseCurvatures.append(1 / ys)
-                    hessianScale = ys / dot(y, y)
-                }
-                // Two-loop recursion: direction = −H·gradient.
-                var q = gradient.map { -$0 }
-                var alphas = [Float](repeating: 0, count: steps.count)
-                for i in steps.indices.reversed() {
-                    alphas[i] = dot(steps[i], q) * inverseCurvatures[i]
-                    axpy(-alphas[i], gradientChanges[i], &q)
-                }
-                for i in q.indices { q[i] *= hessianScale }
-                for i in steps.indices {
-                    let beta = dot(gradientChanges[i], q) * inverseCurvatures[i]
-                    axpy(alphas[i] - beta, steps[i], &q)
-                }
-                direction = q
-            }
-            previousGradient = gradient
-            step = iteration == 1
-                ? min(1, 1 / gradient.reduce(0) { $0 + abs($1) }) * learningRate
-                : learningRate
-            axpy(step, direction, &x)
-            if iteration != iterations { gradient = objective(x).gradient }
+    public func step(_ x: inout [Float], objective: Objective) {
+        let gradient = objective(x).gradient
+        iteration += 1
+        if iteration == 1 {
+            direction = gradient.map { -$0 }
+        } else {
+            remember(gradient)
+            direction = inverseHessianTimesNegative(gradient)
         }
+        previousGradient = gradient
+        stepLength = iteration == 1 ? min(1, 1 / gradient.reduce(0) { $0 + abs($1) }) * learningRate : learningRate
+        axpy(stepLength, direction, &x)
+    }
+
+    /// Adds the curvature pair of the last step if it keeps the approximation positive definite.
+    private func remember(_ gradient: [Float]) {
+        var y = gradient
+        axpy(-1, previousGradient, &y)
+        let s = direction.map { $0 * stepLength }
+        let ys = dot(y, s)
+        guard ys > 1e-10 else { return }
+        if gradientChanges.count == historySize {
+            gradientChanges.removeFirst(); steps.removeFirst(); inverseCurvatures.removeFirst()
+        }
+        gradientChanges.append(y); steps.append(s); inverseCurvatures.append(1 / ys)
+        hessianScale = ys / dot(y, y)
+    }
+
+    /// The two-loop recursion: `−H·gradient`.
+    private func inverseHessianTimesNegative(_ gradient: [Float]) -> [Float] {
+        var q = gradient.map { -$0 }
+        var alphas = [Float](repeating: 0, count: steps.count)
+        for i in steps.indices.reversed() {
+            alphas[i] = dot(steps[i], q) * inverseCurvatures[i]
+            axpy(-alphas[i], gradientChanges[i], &q)
+        }
+        for i in q.indices { q[i] *= hessianScale }
+        for i in steps.indices {
+            let beta = dot(gradientChanges[i], q) * inverseCurvatures[i]
+            axpy(alphas[i] - beta, steps[i], &q)
+        }
+        return q
+    }
+
+    public var state: OptimizerState {
+        OptimizerState(kind: "lbfgs", iteration: iteration,
+                       scalars: ["step": stepLength, "hessian_scale": hessianScale],
+                       vectors: ["previous_gradient": [previousGradient], "direction": [direction],
+                                 "gradient_changes": gradientChanges, "steps": steps,
+                                 "inverse_curvatures": [inverseCurvatures]])
+    }
+
+    public func restore(_ state: OptimizerState) throws {
+        try state.expect("lbfgs")
+        let changes = try state.vectorList("gradient_changes"), steps = try state.vectorList("steps")
+        let curvatures = try state.vectorList("inverse_curvatures").first ?? []
+        guard changes.count == steps.count, steps.count == curvatures.count, steps.count <= historySize else {
+            throw StyleTransferError.badCheckpoint("inconsistent L-BFGS history")
+        }
+        iteration = state.iteration
+        stepLength = try state.scalar("step")
+        hessianScale = try state.scalar("hessian_scale")
+        previousGradient = try state.vectorList("previous_gradient").first ?? []
+        direction = try state.vectorList("direction").first ?? []
+        (gradientChanges, self.steps, inverseCurvatures) = (changes, steps, curvatures)
     }
 }

@@ -62,4 +62,20 @@ final class OptimizerTests: XCTestCase {
         }
         XCTAssertEqual(calls, 5)
     }
+
+    func testRestoredStateContinuesExactly() throws {
+        let makers: [() -> Optimizer] = [{ LBFGS(historySize: 3) }, { Adam(learningRate: 0.3, decayEvery: 2) }]
+        for make in makers {
+            let (_, uninterrupted) = run(make(), iterations: 8)
+            let first = make()
+            var x = [Float](repeating: 0, count: 6)
+            first.minimize(&x, iterations: 5) { objective($0) }
+            let second = make()
+            try second.restore(first.state)
+            XCTAssertEqual(second.state, first.state)
+            second.minimize(&x, iterations: 8) { objective($0) }
+            XCTAssertEqual(x, uninterrupted, "\(type(of: first)) resumed differently")
+        }
+        XCTAssertThrowsError(try LBFGS().restore(Adam().state))
+    }
 }
