@@ -21,10 +21,44 @@ public struct GatysOptions: Sendable {
         case image(Image)
     }
 
+    /// One step of a coarse-to-fine run: the picture's longest side and the iterations spent there.
+    public struct Level: Equatable, Sendable {
+        /// Longest side in pixels.
+        public var size: Int
+        /// Iterations at this size.
+        public var iterations: Int
+
+        /// A level of `iterations` iterations at longest side `size`.
+        public init(size: Int, iterations: Int) {
+            self.size = size
+            self.iterations = iterations
+        }
+    }
+
+    /// How the result's colours relate to the content's (Gatys et al. 2017).
+    public enum ColorPreservation: String, Sendable, CaseIterable {
+        /// After optimising, keep the result's luminance and the content's chroma (YCbCr).
+        case luminanceSwap = "luminance-swap"
+        /// Before optimising, give each style the content's colour mean and covariance.
+        case histogram
+        /// Optimise luminance only (styles' luminance matched to the content's mean and σ),
+        /// then add the content's chroma.
+        case luminanceOnly = "luminance-only"
+    }
+
     /// Longest side of the output in pixels; nil keeps the content's size.
     public var size: Int? = 512
     /// Optimiser iterations, one objective evaluation each.
     public var iterations = 1000
+    /// Coarse to fine: each level starts from the previous result, upsampled; nil means one
+    /// level of `size` and `iterations`.
+    public var levels: [Level]?
+    /// Colour control; nil lets the style's colours in.
+    public var preserveColors: ColorPreservation?
+    /// Divide each loss term's gradient by its L1 norm (jcjohnson/neural-style's option).
+    public var normalizeGradients = false
+    /// Resize the result to the content picture's own size at the end.
+    public var originalSize = false
     /// Which optimiser drives the image.
     public var optimizer = OptimizerKind.lbfgs
     /// Step length; nil means 1 for L-BFGS and 10 for Adam.
@@ -57,7 +91,35 @@ public struct GatysOptions: Sendable {
     /// The defaults.
     public init() {}
 
-    /// The optimiser these options describe.
+    /// The levels this run goes through, for a content picture of `contentSide` pixels.
+    public func resolvedLevels(contentSide: Int) -> [Level] {
+        levels ?? [Level(size: size ?? contentSide, iterations: iterations)]
+    }
+
+    /// Everything that shapes the result except iteration counts (so a resumed run may go on
+    /// longer); a checkpoint only continues a run with the same fingerprint.
+    func fingerprint(content: Image, styleCount: Int, maskCount: Int) -> String {
+        let start: String
+        switch initialization {
+        case .content: start = "content"
+        case .random: start = "random:\(seed)"
+        case .image(let image): start = "image:\(image.width)x\(image.height)"
+        }
+        let parts: [String] = [
+            "content \(content.width)x\(content.height)", "styles \(styleCount)", "masks \(maskCount)",
+            "levels \(resolvedLevels(contentSide: content.longestSide).map { String($0.size) })",
+            "optimizer \(optimizer.rawValue) \(learningRate.map { String($0) } ?? "default")",
+            "decay \(learningRateDecayEvery.map { String($0) } ?? "none") \(learningRateDecayFactor)",
+            "weights \(contentWeight) \(styleWeight) \(tvWeight)", "init \(start)", "pooling \(pooling)",
+            "content layers \(contentLayers.map { "\($0.name):\($0.weight)" })",
+            "style layers \(styleLayers.map { "\($0.name):\($0.weight)" })",
+            "blend \(styleBlendWeights.map { "\($0)" } ?? "equal")", "style scale \(styleScale)",
+            "colors \(preserveColors?.rawValue ?? "style")", "normalize \(normalizeGradients)",
+        ]
+        return parts.joined(separator: "; ")
+    }
+
+    /// A fresh optimiser as these options describe.
     public func makeOptimizer() -> Optimizer {
         switch optimizer {
         case .lbfgs: return LBFGS(historySize: 100, learningRate: learningRate ?? 1)

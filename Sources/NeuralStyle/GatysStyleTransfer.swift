@@ -5,12 +5,21 @@ import Tensor
 
 /// Style transfer by optimisation (Gatys, Ecker & Bethge 2016): starting from the content
 /// (or noise), descend on the pixels of the image to match the content's features and the
-/// styles' Gram matrices through a frozen VGG-19.
+/// styles' Gram matrices through a frozen VGG-19; optionally coarse to fine, with colour
+/// and spatial control (Gatys et al. 2017), resumable between any two iterations.
 public final class GatysStyleTransfer {
     /// The frozen loss network.
     public let network: VGG19
     /// The run's settings.
     public let options: GatysOptions
+
+    /// Where a run stands after an iteration.
+    public struct Position: Sendable {
+        /// Level index, from 0, and how many levels there are.
+        public let level: Int, levels: Int
+        /// Iterations done at this level, and its total.
+        public let iteration: Int, iterations: Int
+    }
 
     /// Prepares a run with `network` (whose pooling should match `options.pooling`).
     public init(network: VGG19, options: GatysOptions) {
@@ -19,60 +28,161 @@ public final class GatysStyleTransfer {
         prepareComputeBackend()
     }
 
-    /// Paints `content` in the style of `styles`. `onEvaluation` sees each objective
-    /// evaluation's losses and can render the image being evaluated on demand.
-    public func run(content: Image, styles: [Image],
-                    onEvaluation: (IterationRecord, () -> Image) -> Void = { _, _ in }) throws -> Image {
-        guard !styles.isEmpty else { throw StyleTransferError.badOption("at least one style image is needed") }
-        let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
-        guard blend.count == styles.count else {
-            throw StyleTransferError.badOption("\(blend.count) style blend weights for \(styles.count) style images")
+    /// Paints `content` in the style of `styles`.
+    ///
+    /// - Parameters:
+    ///   - masks: one per style (white = where that style goes); nil paints every style everywhere.
+    ///   - checkpoint: a saved state of this same run to continue from.
+    ///   - onEvaluation: sees each objective evaluation's losses and can render the image
+    ///     being evaluated on demand.
+    ///   - afterIteration: called after every iteration with the position and a way to save
+    ///     the state; returning false stops the run with `StyleTransferError.stopped`.
+    public func run(content: Image, styles: [Image], masks: [Image]? = nil, resumingFrom checkpoint: Checkpoint? = nil,
+                    onEvaluation: (IterationRecord, () -> Image) -> Void = { _, _ in },
+                    afterIteration: (Position, () -> Checkpoint) -> Bool = { _, _ in true }) throws -> Image {
+        try validate(styles: styles, masks: masks)
+        let (paintedContent, paintedStyles) = colorPrepared(content: content, styles: styles)
+        let levels = options.resolvedLevels(contentSide: content.longestSide)
+        let fingerprint = options.fingerprint(content: content, styleCount: styles.count, maskCount: masks?.count ?? 0)
+        if let checkpoint {
+            guard checkpoint.fingerprint == fingerprint else {
+                let saved = checkpoint.fingerprint.components(separatedBy: "; ")
+                let differences = zip(saved, fingerprint.components(separatedBy: "; ")).filter { $0 != $1 }
+                    .map { "\($0.0) there, \($0.1) here" }
+                throw StyleTransferError.badCheckpoint("it belongs to a run with other pictures or options ("
+                                                       + differences.joined(separator: "; ") + ")")
+            }
+            guard checkpoint.level < levels.count else { throw StyleTransferError.badCheckpoint("no level \(checkpoint.level + 1)") }
         }
-        guard blend.allSatisfy({ $0 >= 0 }), blend.reduce(0, +) > 0 else {
-            throw StyleTransferError.badOption("style blend weights must be non-negative and not all zero")
-        }
-        let contentImage = options.size.map { content.resized(longestSide: $0) } ?? content
-        let styleSide = max(1, Int((Float(contentImage.longestSide) * options.styleScale).rounded()))
         let preprocessing = network.preprocessing
-        let contentTensor = preprocessing.tensor(rgb: contentImage.samples, width: contentImage.width,
-                                                 height: contentImage.height)
+        var x: [Float] = []
+        var shape: [Int] = []
+        for (index, level) in levels.enumerated() where index >= (checkpoint?.level ?? 0) {
+            let contentImage = paintedContent.resized(longestSide: level.size)
+            let contentTensor = preprocessing.tensor(rgb: contentImage.samples, width: contentImage.width,
+                                                     height: contentImage.height)
+            let loss = try makeLoss(content: contentTensor, styles: paintedStyles, masks: masks, side: level.size)
+            let previousShape = shape
+            shape = contentTensor.shape
+            let optimizer = options.makeOptimizer()
+            if let checkpoint, checkpoint.level == index {
+                guard checkpoint.width == shape[3], checkpoint.height == shape[2] else {
+                    throw StyleTransferError.badCheckpoint("its picture is \(checkpoint.width)×\(checkpoint.height), "
+                                                           + "this level's is \(shape[3])×\(shape[2])")
+                }
+                try optimizer.restore(checkpoint.optimizer)
+                x = checkpoint.image
+            } else if index == 0 || x.isEmpty {
+                x = initialImage(contentTensor, contentImage)
+            } else {
+                x = upsampled(x, from: previousShape, to: shape)
+            }
+            let start = Date()
+            while optimizer.iteration < level.iterations {
+                optimizer.step(&x) { values in
+                    let image = Tensor(shape: shape, values: values, requiresGrad: true)
+                    let (total, terms) = loss(image)
+                    total.backward()
+                    var record = terms
+                    record.iteration = optimizer.iteration + 1
+                    record.level = index + 1
+                    record.elapsed = Date().timeIntervalSince(start)
+                    onEvaluation(record) { self.render(values, shape: shape) }
+                    return (total.scalar, image.grad!.toArray())
+                }
+                let position = Position(level: index, levels: levels.count, iteration: optimizer.iteration,
+                                        iterations: level.iterations)
+                let (state, snapshot) = (optimizer, x)
+                let proceed = afterIteration(position) {
+                    Checkpoint(fingerprint: fingerprint, level: index, width: shape[3], height: shape[2],
+                               image: snapshot, optimizer: state.state)
+                }
+                guard proceed else { throw StyleTransferError.stopped(level: index + 1, iteration: optimizer.iteration) }
+            }
+        }
+        return finished(render(x, shape: shape), content: content)
+    }
+
+    /// Throws for inconsistent styles, blend weights and masks.
+    private func validate(styles: [Image], masks: [Image]?) throws {
+        guard !styles.isEmpty else { throw StyleTransferError.badOption("at least one style image is needed") }
+        if let blend = options.styleBlendWeights {
+            guard blend.count == styles.count else {
+                throw StyleTransferError.badOption("\(blend.count) style blend weights for \(styles.count) style images")
+            }
+            guard blend.allSatisfy({ $0 >= 0 }), blend.reduce(0, +) > 0 else {
+                throw StyleTransferError.badOption("style blend weights must be non-negative and not all zero")
+            }
+            guard masks == nil else { throw StyleTransferError.badOption("style blend weights do not apply with masks") }
+        }
+        if let masks, masks.count != styles.count {
+            throw StyleTransferError.badOption("\(masks.count) masks for \(styles.count) style images (one each)")
+        }
+        for level in options.resolvedLevels(contentSide: 1) where level.size <= 0 || level.iterations < 0 {
+            throw StyleTransferError.badOption("level sizes must be positive and iterations not negative")
+        }
+    }
+
+    /// The content and styles as the optimisation sees them under `options.preserveColors`.
+    func colorPrepared(content: Image, styles: [Image]) -> (Image, [Image]) {
+        switch options.preserveColors {
+        case .histogram: return (content, styles.map { $0.matchingColorStatistics(of: content).clamped() })
+        case .luminanceOnly:
+            return (content.grayscale(), styles.map { $0.matchingLuminanceStatistics(of: content).clamped() })
+        case .luminanceSwap, nil: return (content, styles)
+        }
+    }
+
+    /// The loss at one level: styles resized to `styleScale` of the level's side.
+    private func makeLoss(content: Tensor, styles: [Image], masks: [Image]?, side: Int) throws -> StyleLoss {
+        let preprocessing = network.preprocessing
+        let styleSide = max(1, Int((Float(side) * options.styleScale).rounded()))
+        let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
         let styleTensors = zip(styles, blend).map { style, weight in
             let resized = style.resized(longestSide: styleSide)
             return (preprocessing.tensor(rgb: resized.samples, width: resized.width, height: resized.height), weight)
         }
         let layers = Set(options.contentLayers.map(\.name) + options.styleLayers.map(\.name))
         let minimum = VGG19.minimumInputSide(for: layers)
-        for (name, tensor) in [("content", contentTensor)] + styleTensors.map({ ("style", $0.0) })
+        for (name, tensor) in [("content", content)] + styleTensors.map({ ("style", $0.0) })
             where min(tensor.shape[2], tensor.shape[3]) < minimum {
             throw StyleTransferError.badOption(
                 "the \(name) image is \(tensor.shape[3])×\(tensor.shape[2]) after resizing; the chosen layers need "
                     + "at least \(minimum) pixels on each side (raise --size or --style-scale)")
         }
-        let loss = StyleLoss(network: network, content: contentTensor, styles: styleTensors,
-                             contentLayers: options.contentLayers, styleLayers: options.styleLayers,
-                             contentWeight: options.contentWeight, styleWeight: options.styleWeight,
-                             tvWeight: options.tvWeight)
+        return StyleLoss(network: network, content: content, styles: styleTensors, masks: masks,
+                         contentLayers: options.contentLayers, styleLayers: options.styleLayers,
+                         contentWeight: options.contentWeight, styleWeight: options.styleWeight,
+                         tvWeight: options.tvWeight, normalizeGradients: options.normalizeGradients)
+    }
 
-        let shape = contentTensor.shape
-        var x = initialImage(contentTensor, contentImage)
-        let start = Date()
-        var evaluations = 0
-        func render(_ values: [Float]) -> Image {
-            Image(width: shape[3], height: shape[2],
-                  samples: preprocessing.rgbSamples(from: Tensor(shape: shape, values: values))).clamped()
+    /// The picture of a preprocessed iterate, clamped to 0…255.
+    private func render(_ values: [Float], shape: [Int]) -> Image {
+        unclamped(values, shape: shape).clamped()
+    }
+
+    private func unclamped(_ values: [Float], shape: [Int]) -> Image {
+        Image(width: shape[3], height: shape[2],
+              samples: network.preprocessing.rgbSamples(from: Tensor(shape: shape, values: values)))
+    }
+
+    /// The previous level's iterate resampled to the next level's size.
+    private func upsampled(_ values: [Float], from old: [Int], to new: [Int]) -> [Float] {
+        let picture = unclamped(values, shape: old).resized(width: new[3], height: new[2])
+        return network.preprocessing.tensor(rgb: picture.samples, width: picture.width, height: picture.height).toArray()
+    }
+
+    /// The optimised picture with the final touches: original size, content chroma.
+    private func finished(_ result: Image, content: Image) -> Image {
+        var result = result
+        if options.originalSize { result = result.resized(width: content.width, height: content.height) }
+        switch options.preserveColors {
+        case .luminanceSwap, .luminanceOnly:
+            return content.resized(width: result.width, height: result.height)
+                .replacingLuminance(with: result.luminance()).clamped()
+        case .histogram, nil:
+            return result
         }
-        options.makeOptimizer().minimize(&x, iterations: options.iterations) { values in
-            let image = Tensor(shape: shape, values: values, requiresGrad: true)
-            let (total, terms) = loss(image)
-            total.backward()
-            evaluations += 1
-            var record = terms
-            record.iteration = evaluations
-            record.elapsed = Date().timeIntervalSince(start)
-            onEvaluation(record) { render(values) }
-            return (total.scalar, image.grad!.toArray())
-        }
-        return render(x)
     }
 
     private func initialImage(_ content: Tensor, _ contentImage: Image) -> [Float] {

@@ -3,8 +3,10 @@ import Foundation
 /// The losses of one objective evaluation: what `--log` writes as a JSON line and what
 /// progress lines show. Values are the weighted terms that add up to `total`.
 public struct IterationRecord: Codable, Equatable, Sendable {
-    /// Evaluation number, from 1.
+    /// Evaluation number within its level, from 1.
     public var iteration: Int
+    /// Coarse-to-fine level, from 1 (always 1 for a single-size run).
+    public var level = 1
     /// The whole objective.
     public var total: Float
     /// Weighted content term.
@@ -15,11 +17,11 @@ public struct IterationRecord: Codable, Equatable, Sendable {
     public var tv: Float
     /// Each style layer's weighted term.
     public var styleLayers: [String: Float]
-    /// Seconds since the optimisation started.
+    /// Seconds since this level started (or was resumed).
     public var elapsed: Double
 
     enum CodingKeys: String, CodingKey {
-        case iteration, total, content, style, tv, elapsed
+        case iteration, level, total, content, style, tv, elapsed
         case styleLayers = "style_layers"
     }
 

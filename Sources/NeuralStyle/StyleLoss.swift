@@ -1,3 +1,4 @@
+import Imaging
 import Models
 import Tensor
 
@@ -5,35 +6,55 @@ import Tensor
 /// `content_weight·mean((F−Fc)²)` per content layer, `style_weight·mean((G−Gs)²)` per style
 /// layer with `G = FFᵀ/(C·H·W)`, and `tv_weight/2·Σ(neighbour differences)²`, all on the
 /// preprocessed image. Targets are computed once, when the loss is built.
+///
+/// With masks (Gatys et al. 2017's spatial control) each style has its own region: its term
+/// compares the style's Gram matrix with the guided Gram matrix `(F∘M)(F∘M)ᵀ/(C·ΣM²)` of
+/// the image's features weighted by the region's mask, resampled to each layer's size.
+/// Pixels outside every region feel only the content and TV terms.
 public final class StyleLoss {
     private let network: VGG19
     private let contentLayers: [WeightedLayer]
     private let styleLayers: [WeightedLayer]
     private let contentWeight: Float, styleWeight: Float, tvWeight: Float
+    private let normalizeGradients: Bool
     private let contentTargets: [String: Tensor]
-    private let styleTargets: [String: Tensor]
+    /// Per style layer, one target per region (a single blended one without masks).
+    private let styleTargets: [String: [Tensor]]
+    private let masks: [Image]?
+    private var layerMasks: [String: [(mask: Tensor, area: Float)]] = [:]
     private let layers: Set<String>
 
     /// Builds targets from a preprocessed content tensor and style tensors with blend weights
-    /// (normalised to sum to 1; the style target is the blended Gram matrix).
-    public init(network: VGG19, content: Tensor, styles: [(tensor: Tensor, weight: Float)],
+    /// (normalised to sum to 1; the style target is the blended Gram matrix). With `masks`
+    /// (one per style, white = that style's region; any size, resampled as needed) each
+    /// style paints only its region and the blend weights are not used.
+    /// `normalizeGradients` divides each term's gradient by its L1 norm (jcjohnson's option).
+    public init(network: VGG19, content: Tensor, styles: [(tensor: Tensor, weight: Float)], masks: [Image]? = nil,
                 contentLayers: [WeightedLayer], styleLayers: [WeightedLayer],
-                contentWeight: Float, styleWeight: Float, tvWeight: Float) {
+                contentWeight: Float, styleWeight: Float, tvWeight: Float, normalizeGradients: Bool = false) {
+        precondition(masks == nil || masks!.count == styles.count, "one mask per style image")
         self.network = network
         self.contentLayers = contentLayers
         self.styleLayers = styleLayers
         self.contentWeight = contentWeight
         self.styleWeight = styleWeight
         self.tvWeight = tvWeight
+        self.normalizeGradients = normalizeGradients
+        self.masks = masks
         layers = Set(contentLayers.map(\.name) + styleLayers.map(\.name))
         contentTargets = network.features(content, at: Set(contentLayers.map(\.name)))
         let blendTotal = styles.reduce(0) { $0 + $1.weight }
-        var targets: [String: Tensor] = [:]
+        var targets: [String: [Tensor]] = [:]
         for (style, weight) in styles {
             let features = network.features(style, at: Set(styleLayers.map(\.name)))
             for layer in styleLayers {
-                let gram = features[layer.name]!.gramMatrix() * (weight / blendTotal)
-                targets[layer.name] = targets[layer.name].map { $0 + gram } ?? gram
+                let gram = features[layer.name]!.gramMatrix()
+                if masks != nil {
+                    targets[layer.name, default: []].append(gram)
+                } else {
+                    let blended = gram * (weight / blendTotal)
+                    targets[layer.name] = [targets[layer.name]?.first.map { $0 + blended } ?? blended]
+                }
             }
         }
         styleTargets = targets
@@ -44,21 +65,57 @@ public final class StyleLoss {
         let features = network.features(image, at: layers)
         var content: Tensor?
         for layer in contentLayers {
-            let term = features[layer.name]!.meanSquaredError(contentTargets[layer.name]!) * (contentWeight * layer.weight)
+            let weight = contentWeight * layer.weight
+            let term = input(features[layer.name]!, weight).meanSquaredError(contentTargets[layer.name]!) * weight
             content = content.map { $0 + term } ?? term
         }
         var style: Tensor?
         var styleTerms: [String: Float] = [:]
         for layer in styleLayers {
-            let term = features[layer.name]!.gramMatrix().meanSquaredError(styleTargets[layer.name]!)
-                * (styleWeight * layer.weight)
-            styleTerms[layer.name] = term.scalar
-            style = style.map { $0 + term } ?? term
+            let weight = styleWeight * layer.weight
+            let feature = features[layer.name]!
+            var layerTotal: Tensor?
+            for (region, target) in styleTargets[layer.name]!.enumerated() {
+                let gram: Tensor
+                if masks != nil {
+                    let (mask, area) = regionMask(region, layer: layer.name, like: feature)
+                    guard area > 1e-6 else { continue }
+                    gram = (input(feature, weight) * mask).gramMatrix() * (Float(feature.shape[2] * feature.shape[3]) / area)
+                } else {
+                    gram = input(feature, weight).gramMatrix()
+                }
+                let term = gram.meanSquaredError(target) * weight
+                layerTotal = layerTotal.map { $0 + term } ?? term
+            }
+            guard let layerTotal else { continue }
+            styleTerms[layer.name] = layerTotal.scalar
+            style = style.map { $0 + layerTotal } ?? layerTotal
         }
         let tv = image.totalVariation() * (tvWeight / 2)
         let total = [content, style].compactMap { $0 }.reduce(tv, +)
         let terms = IterationRecord(iteration: 0, total: total.scalar, content: content?.scalar ?? 0,
                                     style: style?.scalar ?? 0, tv: tv.scalar, styleLayers: styleTerms, elapsed: 0)
         return (total, terms)
+    }
+
+    /// A loss term's view of `feature`: itself, or with its gradient normalised to `weight`.
+    private func input(_ feature: Tensor, _ weight: Float) -> Tensor {
+        normalizeGradients ? feature.normalizingGradient(scale: weight) : feature
+    }
+
+    /// Region `index`'s mask at `feature`'s size, repeated over channels in its layout, and the
+    /// mask's energy `Σm²` over one channel; made once per layer.
+    private func regionMask(_ index: Int, layer: String, like feature: Tensor) -> (mask: Tensor, area: Float) {
+        if let cached = layerMasks[layer] { return cached[index] }
+        let (channels, height, width) = (feature.shape[1], feature.shape[2], feature.shape[3])
+        layerMasks[layer] = masks!.map { image in
+            let weights = image.resized(width: width, height: height).luminance().map { min(max($0 / 255, 0), 1) }
+            var values = [Float]()
+            values.reserveCapacity(channels * weights.count)
+            for _ in 0..<channels { values += weights }
+            let mask = Tensor(shape: [1, channels, height, width], values: values).reordered(to: feature.layout)
+            return (mask, weights.reduce(0) { $0 + $1 * $1 })
+        }
+        return layerMasks[layer]![index]
     }
 }

@@ -77,6 +77,8 @@ public protocol ComputeBackend: AnyObject {
     func reluBackward(_ dy: Tensor, mask: AnyObject) -> Tensor
     /// Sum of all elements, accumulated in double precision.
     func sum(_ x: Tensor) -> Float
+    /// `Σ|x|` over all elements.
+    func absoluteSum(_ x: Tensor) -> Float
 
     /// Per sample of NCHW `x`: `F Fᵀ · scale` with `F` the C×(H·W) matrix; shape `[N, C, C]`.
     func gram(_ x: Tensor, scale: Float) -> Tensor

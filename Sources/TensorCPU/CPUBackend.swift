@@ -283,6 +283,15 @@ public final class CPUBackend: ComputeBackend {
         })
     }
 
+    public func absoluteSum(_ x: Tensor) -> Float {
+        let p = x.storage.pointer
+        return Float(parallelSum(x.count) { range in
+            var s = 0.0
+            for i in range { s += Double(abs(p[i])) }
+            return s
+        })
+    }
+
     // MARK: Gram matrices
 
     public func gram(_ x: Tensor, scale: Float) -> Tensor {

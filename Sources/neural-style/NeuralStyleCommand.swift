@@ -19,7 +19,8 @@ struct NeuralStyleCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Content image (PNG or JPEG). Required.", valueName: "file"))
     var content: String?
 
-    @Option(help: ArgumentHelp("Style image(s), comma-separated. Required.", valueName: "file[,file…]"))
+    @Option(help: ArgumentHelp("Style image(s), comma-separated; a directory means every PNG/JPEG in it. Required.",
+                               valueName: "file|dir[,…]"))
     var style: String?
 
     @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg).", valueName: "file"))
@@ -28,8 +29,28 @@ struct NeuralStyleCommand: ParsableCommand {
     @Option(help: "Longest side of the output in pixels; the content is resized only if it differs.")
     var size = 512
 
-    @Option(help: "Optimisation iterations (one objective evaluation each).")
-    var iterations = 1000
+    @Option(help: ArgumentHelp("Optimisation iterations (one objective evaluation each); with --scales, one "
+                               + "number per level or one for all.", valueName: "n[,n…]"))
+    var iterations = "1000"
+
+    @Option(help: ArgumentHelp("Coarse to fine: longest sides of successive levels, each starting from the previous "
+                               + "result upsampled (e.g. 256,512,1024); replaces --size.", valueName: "px,px[,…]"))
+    var scales: String?
+
+    @Option(help: ArgumentHelp("luminance-swap: keep the content's colours after optimising; histogram: recolour the "
+                               + "styles to the content's colour statistics first; luminance-only: transfer style on "
+                               + "luminance alone, then add the content's colours.",
+                               valueName: "mode"))
+    var preserveColors: String?
+
+    @Option(help: ArgumentHelp("Spatial control: one black/white mask per style (white = where that style goes), or one "
+                               + "colour-coded mask with --mask-colors. Unmasked areas keep the content.",
+                               valueName: "file[,file…]"))
+    var masks: String?
+
+    @Option(help: ArgumentHelp("The colour of each style's region in a colour-coded mask, in style order.",
+                               valueName: "#rrggbb[,…]"))
+    var maskColors: String?
 
     @Option(help: "Optimiser: lbfgs or adam.")
     var optimizer = "lbfgs"
@@ -76,6 +97,15 @@ struct NeuralStyleCommand: ParsableCommand {
     @Option(help: "Style images are resized to this fraction of the output's longest side.")
     var styleScale: Float = 1
 
+    @Flag(help: "Divide each loss term's gradient by its L1 norm (jcjohnson/neural-style's -normalize_gradients).")
+    var normalizeGradients = false
+
+    @Flag(help: "Write the result at the content picture's own size instead of --size.")
+    var originalSize = false
+
+    @Option(help: "Quality of JPEG outputs, 1-100.")
+    var jpegQuality = 95
+
     @Option(help: "Print losses every N iterations (0: never).")
     var printEvery = 50
 
@@ -84,6 +114,25 @@ struct NeuralStyleCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write one JSON line of losses per objective evaluation to this file.", valueName: "file"))
     var log: String?
+
+    @Option(help: ArgumentHelp("Animated GIF of the optimisation: a frame every --save-every (else --print-every) "
+                               + "iterations.", valueName: "file.gif"))
+    var progressGif: String?
+
+    @Option(help: ArgumentHelp("SVG plot of the content, per-layer style and TV losses on a log scale.",
+                               valueName: "file.svg"))
+    var lossPlot: String?
+
+    @Option(help: ArgumentHelp("Save the whole run state here every --checkpoint-every iterations and on Ctrl-C or "
+                               + "SIGTERM.", valueName: "file"))
+    var checkpoint: String?
+
+    @Option(help: "Iterations between checkpoints (0: only when stopped by a signal).")
+    var checkpointEvery = 100
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same command line otherwise).",
+                               valueName: "file"))
+    var resume: String?
 
     @Option(help: ArgumentHelp("VGG-19 weights (default: vgg19.safetensors in $NEURAL_STYLE_CACHE or ~/.cache/neural-style).",
                                valueName: "file"))
@@ -114,31 +163,72 @@ struct NeuralStyleCommand: ParsableCommand {
         }
         prepareComputeBackend(gradientPrecision: precision)
         try ImageFile.validateOutput(output)
-        if let log { try AtomicFile.checkDirectory(of: log) }
+        for path in [log, progressGif, lossPlot, checkpoint].compactMap({ $0 }) { try AtomicFile.checkDirectory(of: path) }
+        if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
+            throw StyleTransferError.badOption("--progress-gif must name a .gif file")
+        }
+        if let lossPlot, !lossPlot.lowercased().hasSuffix(".svg") {
+            throw StyleTransferError.badOption("--loss-plot must name a .svg file")
+        }
+        let saved = try resume.map { try Checkpoint(contentsOf: $0) }
         let network = try loadNetwork(pooling: options.pooling)
         let contentImage = try ImageFile.read(content)
-        let styleImages = try style.split(separator: ",").map { try ImageFile.read(String($0)) }
-        let logFile = try log.map(LogFile.init(path:))
-        let reporter = ProgressReporter(iterations: options.iterations, printEvery: printEvery)
+        let styleImages = try StyleInputs.read(style)
+        let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
+        let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
+        let finalSize = contentImage.resized(longestSide: levels.last!.size)
+        let outputs = try RunOutputs(command: self, levels: levels, frameSize: (finalSize.width, finalSize.height),
+                                     resuming: saved != nil)
+        if checkpoint != nil { StopSignal.install() }
 
-        let result = try GatysStyleTransfer(network: network, options: options)
-            .run(content: contentImage, styles: styleImages) { record, render in
-                logFile?.append(record.jsonLine())
-                reporter.report(record)
-                if saveEvery > 0, record.iteration % saveEvery == 0, record.iteration < options.iterations {
-                    try? ImageFile.write(render(), to: intermediatePath(record.iteration))
-                }
-            }
-        try ImageFile.write(result, to: output)
+        let result: Image
+        do {
+            result = try GatysStyleTransfer(network: network, options: options)
+                .run(content: contentImage, styles: styleImages, masks: maskImages, resumingFrom: saved,
+                     onEvaluation: outputs.evaluated, afterIteration: outputs.iterated)
+        } catch StyleTransferError.stopped(let level, let iteration) {
+            try? outputs.finish(result: nil)
+            let signal = StopSignal.received ?? SIGINT
+            let place = levels.count > 1 ? "level \(level), iteration \(iteration)" : "iteration \(iteration)"
+            print("Stopped at \(place); state saved in \(checkpoint ?? "?"). Continue with the same command "
+                  + "and --resume \(checkpoint ?? "?").")
+            throw ExitCode(128 + signal)
+        }
+        try ImageFile.write(result, to: output, jpegQuality: jpegQuality)
+        try outputs.finish(result: result)
         print("Wrote \(output) (\(result.width)×\(result.height)).")
     }
 
     private func makeOptions() throws -> GatysOptions {
         var options = GatysOptions()
         guard size > 0 else { throw StyleTransferError.badOption("--size must be positive") }
-        guard iterations >= 0 else { throw StyleTransferError.badOption("--iterations must not be negative") }
         options.size = size
-        options.iterations = iterations
+        let counts = try numbers(iterations, option: "--iterations")
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw StyleTransferError.badOption("--iterations must not be negative") }
+        options.iterations = counts[0]
+        if let scales {
+            let sizes = try numbers(scales, option: "--scales")
+            guard sizes.allSatisfy({ $0 > 0 }) else { throw StyleTransferError.badOption("--scales must be positive") }
+            guard counts.count == 1 || counts.count == sizes.count else {
+                throw StyleTransferError.badOption("\(counts.count) iteration counts for \(sizes.count) scales "
+                                                   + "(give one per scale, or one for all)")
+            }
+            options.levels = sizes.indices.map { .init(size: sizes[$0], iterations: counts[counts.count == 1 ? 0 : $0]) }
+        } else if counts.count != 1 {
+            throw StyleTransferError.badOption("several --iterations need --scales")
+        }
+        if let preserveColors {
+            guard let mode = GatysOptions.ColorPreservation(rawValue: preserveColors) else {
+                throw StyleTransferError.badOption("--preserve-colors must be one of "
+                    + GatysOptions.ColorPreservation.allCases.map(\.rawValue).joined(separator: ", ")
+                    + ", not '\(preserveColors)'")
+            }
+            options.preserveColors = mode
+        }
+        options.normalizeGradients = normalizeGradients
+        options.originalSize = originalSize
+        guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
+        guard checkpointEvery >= 0 else { throw StyleTransferError.badOption("--checkpoint-every must not be negative") }
         guard let kind = GatysOptions.OptimizerKind(rawValue: optimizer) else {
             throw StyleTransferError.badOption("--optimizer must be lbfgs or adam, not '\(optimizer)'")
         }
@@ -184,9 +274,13 @@ struct NeuralStyleCommand: ParsableCommand {
         return try VGG19(contentsOf: url, pooling: pooling)
     }
 
-    private func intermediatePath(_ iteration: Int) -> String {
-        let url = URL(fileURLWithPath: output)
-        let name = url.deletingPathExtension().lastPathComponent + "_\(iteration)." + url.pathExtension
-        return url.deletingLastPathComponent().appendingPathComponent(name).path
+    /// A comma-separated list of integers.
+    private func numbers(_ text: String, option: String) throws -> [Int] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                throw StyleTransferError.badOption("\(option): '\($0)' is not a whole number")
+            }
+            return value
+        }
     }
 }

@@ -106,7 +106,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(lines.count, 4)
         for (index, line) in lines.enumerated() {
             let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            XCTAssertEqual(Set(record.keys), ["iteration", "total", "content", "style", "tv", "style_layers", "elapsed"])
+            XCTAssertEqual(Set(record.keys), ["iteration", "level", "total", "content", "style", "tv", "style_layers",
+                                            "elapsed"])
             XCTAssertEqual(record["iteration"] as? Int, index + 1)
             XCTAssertEqual((record["style_layers"] as? [String: Double])?.count, 5)
         }
@@ -117,8 +118,74 @@ final class CommandLineTests: XCTestCase {
         for text in ["--content-weight <content-weight>", "(default: 5.0)", "(default: 100.0)", "(default: 0.001)",
                      "(default: 512)", "(default: 1000)", "(default: lbfgs)", "(default: content)", "(default: max)",
                      "(default: relu4_2)", "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1", "1 for lbfgs, 10 for adam",
-                     "--style-blend-weights", "--style-scale", "--save-every", "--log", "--seed", "--init"] {
+                     "--style-blend-weights", "--style-scale", "--save-every", "--log", "--seed", "--init",
+                     "--scales", "--preserve-colors", "luminance-swap", "histogram", "luminance-only", "--masks",
+                     "--mask-colors", "--checkpoint", "--checkpoint-every", "--resume", "--progress-gif", "--loss-plot",
+                     "--normalize-gradients", "--original-size", "--jpeg-quality", "--gradient-precision"] {
             XCTAssertTrue(help.contains(text), "help lacks \(text)")
         }
+    }
+
+    func testBadControlOptionsFailWithOneLine() {
+        let content = picture("content.png"), style = picture("style.png")
+        FileManager.default.createFile(atPath: path("garbage.ckpt"), contents: Data("nope".utf8))
+        let base = ["--content", content, "--style", style, "--output", path("out.png"), "--size", "24"]
+        assertOneLineError(run(base + ["--preserve-colors", "sepia"]), contains: "luminance-swap, histogram, luminance-only")
+        assertOneLineError(run(base + ["--iterations", "3,4"]), contains: "several --iterations need --scales")
+        assertOneLineError(run(base + ["--scales", "24,32", "--iterations", "1,2,3"]), contains: "3 iteration counts for 2 scales")
+        assertOneLineError(run(base + ["--masks", "\(style),\(style)"]), contains: "2 masks for 1 style images")
+        assertOneLineError(run(base + ["--masks", style, "--mask-colors", "#12345"]), contains: "is not a colour")
+        assertOneLineError(run(base + ["--resume", path("garbage.ckpt")]), contains: "is not a neural-style checkpoint")
+        assertOneLineError(run(base + ["--progress-gif", path("p.png")]), contains: "--progress-gif must name a .gif")
+        assertOneLineError(run(base + ["--style", directory.path + "/nothing-here"]), contains: "no such file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
+    }
+
+    func testStyleDirectoryProgressGIFLossPlotAndJPEGQuality() throws {
+        let content = picture("content.png")
+        let styles = directory.appendingPathComponent("styles")
+        try FileManager.default.createDirectory(at: styles, withIntermediateDirectories: true)
+        for name in ["a.png", "b.png"] {
+            try FileManager.default.copyItem(atPath: picture(name), toPath: styles.appendingPathComponent(name).path)
+        }
+        let base = ["--content", content, "--style", styles.path, "--size", "24", "--iterations", "4", "--print-every", "2"]
+        let result = run(base + ["--output", path("q95.jpg"), "--progress-gif", path("p.gif"), "--loss-plot", path("l.svg"),
+                                 "--log", path("log.jsonl")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let gif = try Data(contentsOf: URL(fileURLWithPath: path("p.gif")))
+        XCTAssertEqual(String(decoding: gif.prefix(6), as: UTF8.self), "GIF89a")
+        let svg = try String(contentsOfFile: path("l.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("relu5_1"))
+        XCTAssertEqual(run(base + ["--output", path("q10.jpg"), "--jpeg-quality", "10"]).status, 0)
+        let sizes = try ["q95.jpg", "q10.jpg"].map { try FileManager.default.attributesOfItem(atPath: path($0))[.size] as! Int }
+        XCTAssertLessThan(sizes[1], sizes[0], "quality 10 should make a smaller file than 95")
+        XCTAssertEqual(run(base + ["--output", path("big.png"), "--original-size"]).stdout.contains("(2×2)"), true)
+    }
+
+    func testSignalSavesACheckpointAndResumingMatchesAnUninterruptedRun() throws {
+        let content = picture("content.png"), style = picture("style.png")
+        let base = ["--content", content, "--style", style, "--size", "24", "--print-every", "0",
+                    "--checkpoint", path("run.ckpt"), "--checkpoint-every", "0"]
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = base + ["--output", path("stopped.png"), "--iterations", "100000"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        Thread.sleep(forTimeInterval: 3)
+        process.terminate()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM, stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("stopped.png")))
+        let stopped = try XCTUnwrap(Int(stdout.split(separator: " ").drop { $0 != "iteration" }.dropFirst().first?
+            .trimmingCharacters(in: .punctuationCharacters) ?? ""), stdout)
+        let total = String(stopped + 3)
+        let resumed = run(base + ["--output", path("resumed.png"), "--iterations", total, "--resume", path("run.ckpt")])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(run(["--content", content, "--style", style, "--size", "24", "--print-every", "0",
+                            "--output", path("straight.png"), "--iterations", total]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("resumed.png"))),
+                       try Data(contentsOf: URL(fileURLWithPath: path("straight.png"))))
     }
 }

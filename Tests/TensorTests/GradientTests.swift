@@ -99,4 +99,16 @@ final class GradientTests: XCTestCase {
         (x * x + x).sum().backward() // d/dx = 2x + 1
         XCTAssertEqual(x.grad?.toArray(), [3, 5, 7])
     }
+
+    func testNormalizingGradientScalesTheIncomingGradientToUnitL1Norm() {
+        installBackend()
+        let x = randomTensor([1, 3, 4, 5], seed: 3).variable()
+        let weights = randomTensor([1, 3, 4, 5], seed: 4)
+        XCTAssertEqual(x.normalizingGradient(scale: 7).toArray(), x.toArray(), "forward is the identity")
+        (x.normalizingGradient(scale: 7) * weights).sum().backward()
+        let w = weights.toArray(), norm = w.reduce(0) { $0 + abs($1) }
+        for (g, expected) in zip(x.grad!.toArray(), w.map { 7 * $0 / norm }) {
+            XCTAssertEqual(g, expected, accuracy: 1e-6)
+        }
+    }
 }

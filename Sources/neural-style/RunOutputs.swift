@@ -1,0 +1,76 @@
+import Foundation
+import Imaging
+import NeuralStyle
+
+/// Everything a run writes besides the result: the JSON log, intermediate pictures, the
+/// progress GIF, the loss plot and checkpoints.
+final class RunOutputs {
+    private let command: NeuralStyleCommand
+    private let log: LogFile?
+    private let gif: AnimatedGIF?
+    private let frameSize: (width: Int, height: Int)
+    private var records: [IterationRecord] = []
+    private let reporter: ProgressReporter
+    private let frameEvery: Int
+    private let levelCount: Int
+
+    /// Opens the log (appending when resuming) and prepares the GIF frames at `frameSize`.
+    init(command: NeuralStyleCommand, levels: [GatysOptions.Level], frameSize: (width: Int, height: Int),
+         resuming: Bool) throws {
+        self.command = command
+        self.frameSize = frameSize
+        levelCount = levels.count
+        log = try command.log.map { try LogFile(path: $0, appending: resuming) }
+        gif = command.progressGif.map { _ in AnimatedGIF(frameDelay: 0.15) }
+        frameEvery = command.saveEvery > 0 ? command.saveEvery : max(command.printEvery, 1)
+        reporter = ProgressReporter(levels: levels, printEvery: command.printEvery)
+    }
+
+    /// Records one objective evaluation: log line, progress, intermediate picture, GIF frame.
+    func evaluated(_ record: IterationRecord, render: () -> Image) {
+        log?.append(record.jsonLine())
+        records.append(record)
+        reporter.report(record)
+        let saved = record.iteration % frameEvery == 0
+        if command.saveEvery > 0, record.iteration % command.saveEvery == 0 {
+            try? ImageFile.write(render(), to: intermediatePath(record), jpegQuality: command.jpegQuality)
+        }
+        if let gif, saved || gif.frameCount == 0 {
+            gif.append(render().resized(width: frameSize.width, height: frameSize.height))
+        }
+    }
+
+    /// After each iteration: writes a checkpoint when due or when a signal asked to stop;
+    /// returns false to stop.
+    func iterated(_ position: GatysStyleTransfer.Position, checkpoint: () -> Checkpoint) -> Bool {
+        let signal = StopSignal.received
+        if let path = command.checkpoint, signal != nil
+            || (command.checkpointEvery > 0 && position.iteration % command.checkpointEvery == 0) {
+            do {
+                try checkpoint().write(to: path)
+            } catch {
+                fputs("neural-style: warning: checkpoint not written: \(error)\n", stderr)
+            }
+        }
+        return signal == nil
+    }
+
+    /// Writes the GIF (with the final picture as its last frame) and the loss plot.
+    func finish(result: Image?) throws {
+        reporter.finish()
+        if let gif, let path = command.progressGif {
+            if let result { gif.append(result.resized(width: frameSize.width, height: frameSize.height)) }
+            try gif.write(to: path)
+        }
+        if let path = command.lossPlot {
+            try LossPlot(records: records, title: "neural-style losses").write(to: path)
+        }
+    }
+
+    private func intermediatePath(_ record: IterationRecord) -> String {
+        let url = URL(fileURLWithPath: command.output)
+        let level = levelCount > 1 ? "_level\(record.level)" : ""
+        let name = url.deletingPathExtension().lastPathComponent + "\(level)_\(record.iteration)." + url.pathExtension
+        return url.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
