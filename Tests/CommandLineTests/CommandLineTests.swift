@@ -164,17 +164,23 @@ final class CommandLineTests: XCTestCase {
 
     func testSignalSavesACheckpointAndResumingMatchesAnUninterruptedRun() throws {
         let content = picture("content.png"), style = picture("style.png")
-        let base = ["--content", content, "--style", style, "--size", "24", "--print-every", "0",
+        let base = ["--content", content, "--style", style, "--size", "24",
                     "--checkpoint", path("run.ckpt"), "--checkpoint-every", "0"]
         let process = Process()
         process.executableURL = executable
-        process.arguments = base + ["--output", path("stopped.png"), "--iterations", "100000"]
+        process.arguments = base + ["--output", path("stopped.png"), "--iterations", "100000", "--print-every", "5"]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        Thread.sleep(forTimeInterval: 3)
+        // Signal only once the run is under way (the handlers are installed before it starts).
+        var early = Data()
+        while !String(decoding: early, as: UTF8.self).contains("Iteration 10/") {
+            let chunk = out.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            early.append(chunk)
+        }
         process.terminate()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stdout = String(decoding: early + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 128 + SIGTERM, stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("stopped.png")))

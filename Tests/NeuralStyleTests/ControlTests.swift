@@ -7,15 +7,10 @@ import XCTest
 /// The controls of Gatys et al. 2017 and the tools users know: coarse to fine, colour,
 /// spatial masks, resumable runs, gradient normalisation, original size.
 final class ControlTests: XCTestCase {
-    private let content = syntheticImage(width: 32, height: 24, phase: 0)
-    private let style = syntheticImage(width: 24, height: 32, phase: 2)
+    private let content = testContent, style = testStyle
 
     private func options(_ change: (inout GatysOptions) -> Void = { _ in }) -> GatysOptions {
-        var options = GatysOptions()
-        options.size = 32
-        options.iterations = 6
-        change(&options)
-        return options
+        smallRunOptions(iterations: 6, change)
     }
 
     private func transfer(_ options: GatysOptions) throws -> GatysStyleTransfer {

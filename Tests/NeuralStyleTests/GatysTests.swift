@@ -5,15 +5,10 @@ import XCTest
 
 /// Small end-to-end optimisations on synthetic pictures.
 final class GatysTests: XCTestCase {
-    private let content = syntheticImage(width: 32, height: 24, phase: 0)
-    private let style = syntheticImage(width: 24, height: 32, phase: 2)
+    private let content = testContent, style = testStyle
 
     private func options(_ change: (inout GatysOptions) -> Void = { _ in }) -> GatysOptions {
-        var options = GatysOptions()
-        options.size = 32
-        options.iterations = 12
-        change(&options)
-        return options
+        smallRunOptions(iterations: 12, change)
     }
 
     private func run(_ options: GatysOptions, styles: [Image]? = nil) throws -> (Image, [IterationRecord]) {

@@ -31,3 +31,16 @@ func syntheticImage(width: Int, height: Int, phase: Double) -> Image {
     }
     return Image(width: width, height: height, samples: samples)
 }
+
+/// The synthetic content and style the end-to-end tests paint with.
+let testContent = syntheticImage(width: 32, height: 24, phase: 0)
+let testStyle = syntheticImage(width: 24, height: 32, phase: 2)
+
+/// Options for a quick run at 32 px, adjusted by `change`.
+func smallRunOptions(iterations: Int, _ change: (inout GatysOptions) -> Void) -> GatysOptions {
+    var options = GatysOptions()
+    options.size = 32
+    options.iterations = iterations
+    change(&options)
+    return options
+}
