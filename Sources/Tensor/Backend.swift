@@ -51,9 +51,11 @@ public protocol ComputeBackend: AnyObject {
     /// followed by `max(·, 0)` when `applyingReLU`.
     func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                      applyingReLU: Bool) -> Tensor
-    /// Gradient of `convolution` with respect to its input, laid out like `inputLayout`.
-    func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
-                                 geometry: WindowGeometry) -> Tensor
+    /// Gradient of `convolution` with respect to its input, laid out like `inputLayout`;
+    /// `dy` is first masked by `reluMask` (from `reluMask(_:)` of a fused ReLU's output) if given,
+    /// which a backend may fold into its own pass over `dy`.
+    func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
+                                 inputLayout: Layout, geometry: WindowGeometry) -> Tensor
     /// Gradients of `convolution` with respect to the (plain OIHW) weight and the bias.
     func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                     geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?)

@@ -110,15 +110,21 @@ public final class CPUBackend: ComputeBackend {
         return y
     }
 
-    public func convolutionBackwardData(_ dy: Tensor, weight: Tensor, inputShape: [Int], inputLayout: Layout,
-                                        geometry: WindowGeometry) -> Tensor {
+    public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
+                                        inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
                                        geometry: geometry, withBias: false, fusedReLU: false))
-        let dy = reorder(dy, to: plan.outputLayout)
+        let mask = reluMask.map { mask -> ReLUMask in
+            guard let mask = mask as? ReLUMask else { fatalError("not a CPU ReLU mask") }
+            return mask
+        }
+        var dy = reorder(dy, to: mask?.layout ?? plan.outputLayout)
         if gradientPrecision == .bfloat16, let primitive = plan.bfloat16BackwardData {
-            return bfloat16BackwardData(dy, weight: weight, primitive: primitive, inputShape: inputShape,
+            return bfloat16BackwardData(dy, mask: mask, weight: weight, primitive: primitive, inputShape: inputShape,
                                         inputLayout: inputLayout)
         }
+        if let reluMask { dy = reluBackward(dy, mask: reluMask) }
+        dy = reorder(dy, to: plan.outputLayout)
         let primitive = plan.backwardData
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
@@ -137,13 +143,20 @@ public final class CPUBackend: ComputeBackend {
 
     /// Backward-data through `primitive`'s bfloat16 channels-last operands, converting on the way
     /// in and out.
-    private func bfloat16BackwardData(_ dy: Tensor, weight: Tensor, primitive: DNNLPrimitive, inputShape: [Int],
-                                      inputLayout: Layout) -> Tensor {
+    private func bfloat16BackwardData(_ dy: Tensor, mask: ReLUMask?, weight: Tensor, primitive: DNNLPrimitive,
+                                      inputShape: [Int], inputLayout: Layout) -> Tensor {
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
         let dyFormat = primitive.memoryDescriptor(dnnl_query_diff_dst_md)
         var dxFormat = primitive.memoryDescriptor(dnnl_query_diff_src_md)
-        let dyHalf = context.reordered(dy.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: dyFormat)
+        let dyHalf: Storage
+        if dy.layout == .channelsBlocked16 {
+            dyHalf = Storage(bytes: dy.count * 2)
+            blockedToChannelsLastBFloat16(dy, mask: mask, into: dyHalf.raw.assumingMemoryBound(to: UInt16.self))
+        } else {
+            let masked = mask.map { reluBackward(dy, mask: $0) } ?? dy
+            dyHalf = context.reordered(masked.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: dyFormat)
+        }
         let dxHalf = Storage(bytes: dnnl_memory_desc_get_size(&dxFormat))
         context.execute(primitive, [(DNNLArgument.diffDst, dyFormat, dyHalf.raw),
                                     (DNNLArgument.weights, weightsFormat, weights.raw),

@@ -14,7 +14,7 @@ final class BFloat16GradientTests: XCTestCase {
         let dy = randomTensor([1, 48, 12, 10], layout: .channelsBlocked16, seed: 2)
         func backwardData(_ precision: CPUBackend.GradientPrecision) -> [Float] {
             let backend = CPUBackend(gradientPrecision: precision)
-            return backend.reorder(backend.convolutionBackwardData(dy, weight: weight, inputShape: inputShape,
+            return backend.reorder(backend.convolutionBackwardData(dy, reluMask: nil, weight: weight, inputShape: inputShape,
                                                                    inputLayout: .channelsBlocked16,
                                                                    geometry: geometry), to: .plain).toArray()
         }
@@ -28,5 +28,26 @@ final class BFloat16GradientTests: XCTestCase {
         } else {
             XCTAssertEqual(error, 0, "without AMX the f32 kernel must run")
         }
+    }
+
+    func testMaskedGradientThroughFusedReLUMatchesFloat32() {
+        installBackend()
+        let weight = randomTensor([32, 16, 3, 3], seed: 5), bias = randomTensor([32], seed: 6)
+        let next = randomTensor([32, 32, 3, 3], seed: 7)
+        func inputGradient(_ precision: CPUBackend.GradientPrecision) -> [Float] {
+            let saved = Backend.current
+            defer { Backend.current = saved }
+            Backend.current = CPUBackend(gradientPrecision: precision)
+            let x = randomTensor([1, 16, 9, 11], layout: .channelsBlocked16, seed: 8).variable()
+            // Two fused layers: the second's input gradient goes through the first's ReLU mask.
+            let y = x.conv2d(weight: weight, bias: bias, padding: 1, applyingReLU: true)
+                .conv2d(weight: next, padding: 1, applyingReLU: true)
+            (y * randomTensor(y.shape, layout: y.layout, seed: 9)).sum().backward()
+            return x.grad!.reordered(to: .plain).toArray()
+        }
+        let exact = inputGradient(.float32), fast = inputGradient(.bfloat16)
+        let error = zip(exact, fast).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        XCTAssertLessThan(error / norm, 1e-2)
     }
 }

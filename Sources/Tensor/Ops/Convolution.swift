@@ -18,12 +18,15 @@ extension Tensor {
         let (inputShape, inputLayout, inputNeedsGrad) = (shape, layout, requiresGrad)
         return Tensor.recorded(y, from: [self, weight] + (bias.map { [$0] } ?? [])) { dy in
             let backend = Backend.current
+            guard let input else {
+                return [backend.convolutionBackwardData(dy, reluMask: mask, weight: weight, inputShape: inputShape,
+                                                        inputLayout: inputLayout, geometry: geometry), nil, nil]
+            }
             let dz = mask.map { backend.reluBackward(dy, mask: $0) } ?? dy
             let dx = inputNeedsGrad
-                ? backend.convolutionBackwardData(dz, weight: weight, inputShape: inputShape,
+                ? backend.convolutionBackwardData(dz, reluMask: nil, weight: weight, inputShape: inputShape,
                                                   inputLayout: inputLayout, geometry: geometry)
                 : nil
-            guard let input else { return [dx, nil, nil] }
             let (dw, db) = backend.convolutionBackwardWeights(dz, input: input, weightShape: weight.shape,
                                                               withBias: bias != nil, geometry: geometry)
             return [dx, dw, db]
