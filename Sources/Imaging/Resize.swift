@@ -2,9 +2,15 @@ extension Image {
     /// The picture scaled so that its longer side is `side` pixels (aspect ratio kept).
     public func resized(longestSide side: Int) -> Image {
         guard side != longestSide else { return self }
+        let size = self.size(longestSide: side)
+        return resized(width: size.width, height: size.height)
+    }
+
+    /// The width and height `resized(longestSide:)` gives, without resampling anything.
+    public func size(longestSide side: Int) -> (width: Int, height: Int) {
+        guard side != longestSide else { return (width, height) }
         let scale = Double(side) / Double(longestSide)
-        return resized(width: max(1, Int((Double(width) * scale).rounded())),
-                       height: max(1, Int((Double(height) * scale).rounded())))
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
     }
 
     /// The picture resampled to `width`×`height` with a triangle (bilinear) filter that

@@ -25,7 +25,6 @@ final class ConvolutionPlan {
     private let context: DNNLContext
     private var backwardDataPrimitive: DNNLPrimitive?
     private var backwardWeightsPrimitive: DNNLPrimitive?
-    private var bfloat16BackwardDataPrimitive: DNNLPrimitive??
 
     init(_ key: ConvolutionKey, context: DNNLContext) {
         self.key = key
@@ -93,27 +92,21 @@ final class ConvolutionPlan {
     /// accumulation), or nil unless oneDNN runs it on AMX tiles: there it is 3-5× faster than
     /// f32 Winograd, elsewhere slower. Only for blocked inputs; the picture's own gradient
     /// (the first convolution) stays f32.
-    var bfloat16BackwardData: DNNLPrimitive? {
-        if let bfloat16BackwardDataPrimitive { return bfloat16BackwardDataPrimitive }
-        var primitive: DNNLPrimitive?
-        if key.inputLayout == .channelsBlocked16 {
-            var src = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
-            var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any, dataType: dnnl_bf16)
-            var dst = context.descriptor(outputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
-            var forwardDesc = dnnl_convolution_desc_t(), backwardDesc = dnnl_convolution_desc_t()
-            if dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
-                                                  &src, &weights, nil, &dst, strides, pads, pads) == dnnl_success,
-               dnnl_convolution_backward_data_desc_init(&backwardDesc, dnnl_convolution_direct, &src, &weights,
-                                                        &dst, strides, pads, pads) == dnnl_success,
-               let hint = DNNLPrimitive(&forwardDesc, engine: context.engine),
-               let candidate = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: hint),
-               candidate.implementation.contains("amx") {
-                primitive = candidate
-            }
-        }
-        bfloat16BackwardDataPrimitive = .some(primitive)
-        return primitive
-    }
+    lazy var bfloat16BackwardData: DNNLPrimitive? = {
+        guard key.inputLayout == .channelsBlocked16 else { return nil }
+        var src = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
+        var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any, dataType: dnnl_bf16)
+        var dst = context.descriptor(outputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
+        var forwardDesc = dnnl_convolution_desc_t(), backwardDesc = dnnl_convolution_desc_t()
+        guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
+                                                 &src, &weights, nil, &dst, strides, pads, pads) == dnnl_success,
+              dnnl_convolution_backward_data_desc_init(&backwardDesc, dnnl_convolution_direct, &src, &weights,
+                                                       &dst, strides, pads, pads) == dnnl_success,
+              let hint = DNNLPrimitive(&forwardDesc, engine: context.engine),
+              let candidate = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: hint),
+              candidate.implementation.contains("amx") else { return nil }
+        return candidate
+    }()
 
     var backwardWeights: DNNLPrimitive {
         if let backwardWeightsPrimitive { return backwardWeightsPrimitive }

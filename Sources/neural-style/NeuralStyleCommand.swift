@@ -176,8 +176,8 @@ struct NeuralStyleCommand: ParsableCommand {
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
         let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
-        let finalSize = contentImage.resized(longestSide: levels.last!.size)
-        let outputs = try RunOutputs(command: self, levels: levels, frameSize: (finalSize.width, finalSize.height),
+        let outputs = try RunOutputs(command: self, levels: levels,
+                                     frameSize: contentImage.size(longestSide: levels.last!.size),
                                      resuming: saved != nil)
         if checkpoint != nil { StopSignal.install() }
 

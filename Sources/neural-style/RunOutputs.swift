@@ -31,13 +31,14 @@ final class RunOutputs {
         log?.append(record.jsonLine())
         records.append(record)
         reporter.report(record)
-        let saved = record.iteration % frameEvery == 0
-        if command.saveEvery > 0, record.iteration % command.saveEvery == 0 {
-            try? ImageFile.write(render(), to: intermediatePath(record), jpegQuality: command.jpegQuality)
+        let wantsPicture = command.saveEvery > 0 && record.iteration % command.saveEvery == 0
+        let wantsFrame = gif != nil && (record.iteration % frameEvery == 0 || gif!.frameCount == 0)
+        guard wantsPicture || wantsFrame else { return }
+        let picture = render()
+        if wantsPicture {
+            try? ImageFile.write(picture, to: intermediatePath(record), jpegQuality: command.jpegQuality)
         }
-        if let gif, saved || gif.frameCount == 0 {
-            gif.append(render().resized(width: frameSize.width, height: frameSize.height))
-        }
+        if wantsFrame { gif!.append(picture.resized(width: frameSize.width, height: frameSize.height)) }
     }
 
     /// After each iteration: writes a checkpoint when due or when a signal asked to stop;
