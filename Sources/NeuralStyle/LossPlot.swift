@@ -29,7 +29,8 @@ public struct LossPlot {
 
     /// The terms with something to draw, in legend order.
     private var series: [Series] {
-        let sorted = records.sorted { $0.iteration < $1.iteration }
+        let sorted = records.sorted { ($0.level, $0.iteration) < ($1.level, $1.iteration) }
+        let offsets = levelOffsets
         let layers = Set(sorted.flatMap(\.styleLayers.keys)).sorted()
         // Runs logged without per-layer terms still get their summed style term.
         let style: [(String, (IterationRecord) -> Float?)] = layers.isEmpty ? [("style", { $0.style })]
@@ -38,9 +39,25 @@ public struct LossPlot {
             [("total", { $0.total }), ("content", { $0.content })] + style + [("tv", { $0.tv })]
         return terms.map { name, value in
             Series(name: name, points: sorted.map { record in
-                (record.iteration, value(record).flatMap { $0.isFinite && $0 > 0 ? Double($0) : nil })
+                (position(record, offsets), value(record).flatMap { $0.isFinite && $0 > 0 ? Double($0) : nil })
             })
         }.filter { $0.points.contains { $0.value != nil } }
+    }
+
+    /// Where a record goes across: its iteration, after all iterations of earlier levels
+    /// (a coarse-to-fine run numbers each level from 1).
+    private func position(_ record: IterationRecord, _ levelOffsets: [Int: Int]) -> Int {
+        levelOffsets[record.level, default: 0] + record.iteration
+    }
+
+    private var levelOffsets: [Int: Int] {
+        let lengths = Dictionary(records.map { ($0.level, $0.iteration) }, uniquingKeysWith: max)
+        var offsets: [Int: Int] = [:], total = 0
+        for level in lengths.keys.sorted() {
+            offsets[level] = total
+            total += lengths[level]!
+        }
+        return offsets
     }
 
     /// The chart as a standalone SVG document.
@@ -48,7 +65,8 @@ public struct LossPlot {
         let lines = series
         let (width, height, left, right, bottom) = (800.0, 480.0, 80.0, 600.0, 420.0)
         let top = title.isEmpty ? 20.0 : 50.0
-        let iterations = records.map { Double($0.iteration) }
+        let offsets = levelOffsets
+        let iterations = records.map { Double(position($0, offsets)) }
         let xLow = iterations.min() ?? 0, xHigh = max(iterations.max() ?? 1, xLow + 1)
         let logs = lines.flatMap { $0.points.compactMap { $0.value.map(log10) } }
         let yLow = (logs.min() ?? 0).rounded(.down), yHigh = max((logs.max() ?? 1).rounded(.up), yLow + 1)

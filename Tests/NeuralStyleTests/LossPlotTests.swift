@@ -21,6 +21,21 @@ final class LossPlotTests: XCTestCase {
         return collector.series
     }
 
+    func testCoarseToFineLevelsFollowEachOtherAcross() throws {
+        // Two levels of 3 iterations each; level 2 numbers its iterations from 1 again.
+        var records = (1...3).map { record($0, total: 1000) }
+        records += (1...3).map { iteration -> IterationRecord in
+            var later = record(iteration, total: 10)
+            later.level = 2
+            return later
+        }
+        let line = try XCTUnwrap(series(in: LossPlot(records: records.shuffled()).svg()).first?.lines.first)
+        XCTAssertEqual(line.count, 6)
+        XCTAssertEqual(line.map(\.x), line.map(\.x).sorted(), "points must run left to right")
+        XCTAssertEqual(Set(line.prefix(3).map(\.y)).count, 1, "level 1 first, all at 1000")
+        XCTAssertLessThan(line[0].y, line[5].y, "level 2's smaller losses come after, lower down")
+    }
+
     func testWellFormedWithOneLinePerDrawnSeriesInLegendOrder() throws {
         let records = (1...5).map {
             record($0, total: 1e5 / Float($0), tv: 3, layers: ["relu2_1": 40, "relu1_1": 2e4 / Float($0)])
