@@ -8,11 +8,56 @@ private func chunks(of count: Int) -> [Range<Int>] {
     return (0..<n).map { (count * $0 / n)..<(count * ($0 + 1) / n) }
 }
 
+/// libgomp's entry point for a parallel region (what `#pragma omp parallel` compiles to),
+/// looked up at run time: oneDNN's own OpenMP threads then run our loops too, instead of
+/// spinning against a second pool of threads.
+private typealias GOMPParallel = @convention(c) (
+    @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
+private typealias OMPQuery = @convention(c) () -> Int32
+
+private struct OpenMP {
+    let parallel: GOMPParallel
+    let threadNumber: OMPQuery
+    let threadCount: OMPQuery
+
+    static let runtime: OpenMP? = {
+        guard let parallel = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "GOMP_parallel"),
+              let number = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_thread_num"),
+              let count = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_num_threads") else { return nil }
+        return OpenMP(parallel: unsafeBitCast(parallel, to: GOMPParallel.self),
+                      threadNumber: unsafeBitCast(number, to: OMPQuery.self),
+                      threadCount: unsafeBitCast(count, to: OMPQuery.self))
+    }()
+}
+
+private struct Region {
+    let ranges: [Range<Int>]
+    let body: (Range<Int>) -> Void
+    let runtime: OpenMP
+}
+
+private func runRegion(_ context: UnsafeMutableRawPointer?) {
+    let region = context!.assumingMemoryBound(to: Region.self).pointee
+    let (thread, threads) = (Int(region.runtime.threadNumber()), Int(region.runtime.threadCount()))
+    for index in stride(from: thread, to: region.ranges.count, by: threads) { region.body(region.ranges[index]) }
+}
+
+/// Runs `body` over every range, on OpenMP's threads where oneDNN uses OpenMP, else Dispatch's.
+private func forEachRange(_ ranges: [Range<Int>], _ body: (Range<Int>) -> Void) {
+    guard let runtime = OpenMP.runtime else {
+        return DispatchQueue.concurrentPerform(iterations: ranges.count) { body(ranges[$0]) }
+    }
+    withoutActuallyEscaping(body) { body in
+        var region = Region(ranges: ranges, body: body, runtime: runtime)
+        withUnsafeMutablePointer(to: &region) { runtime.parallel(runRegion, $0, 0, 0) }
+    }
+}
+
 /// Runs `body` over contiguous chunks of `0..<count` on all cores; small ranges run inline.
 func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     let ranges = chunks(of: count)
     guard ranges.count > 1 else { return body(0..<count) }
-    DispatchQueue.concurrentPerform(iterations: ranges.count) { body(ranges[$0]) }
+    forEachRange(ranges, body)
 }
 
 /// Sum of `f(range)` over chunks of `0..<count`, each chunk's partial in double precision.
@@ -21,6 +66,7 @@ func parallelSum(_ count: Int, _ f: (Range<Int>) -> Double) -> Double {
     guard ranges.count > 1 else { return f(0..<count) }
     let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: ranges.count)
     defer { partials.deallocate() }
-    DispatchQueue.concurrentPerform(iterations: ranges.count) { partials[$0] = f(ranges[$0]) }
+    let indices = ranges.indices.map { $0..<($0 + 1) }
+    forEachRange(indices) { partials[$0.lowerBound] = f(ranges[$0.lowerBound]) }
     return partials.reduce(0, +)
 }
