@@ -62,18 +62,21 @@ public final class StyleLoss {
 
     /// The total loss of `image` on the tape, and its weighted terms.
     public func callAsFunction(_ image: Tensor) -> (total: Tensor, terms: IterationRecord) {
-        let features = network.features(image, at: layers)
+        // Each feature map is dropped as soon as its terms are on the tape (which keeps only what
+        // backward needs), and style layers go deepest first: the largest map is then alone
+        // when its Gram matrix is made.
+        var features = network.features(image, at: layers)
         var content: Tensor?
         for layer in contentLayers {
             let weight = contentWeight * layer.weight
             let term = input(features[layer.name]!, weight).meanSquaredError(contentTargets[layer.name]!) * weight
             content = content.map { $0 + term } ?? term
+            if !styleLayers.contains(where: { $0.name == layer.name }) { features[layer.name] = nil }
         }
-        var style: Tensor?
-        var styleTerms: [String: Float] = [:]
-        for layer in styleLayers {
+        var layerTotals: [String: Tensor] = [:]
+        for layer in styleLayers.reversed() {
             let weight = styleWeight * layer.weight
-            let feature = features[layer.name]!
+            guard let feature = features.removeValue(forKey: layer.name) else { continue }
             var layerTotal: Tensor?
             for (region, target) in styleTargets[layer.name]!.enumerated() {
                 let gram: Tensor
@@ -87,7 +90,12 @@ public final class StyleLoss {
                 let term = gram.meanSquaredError(target) * weight
                 layerTotal = layerTotal.map { $0 + term } ?? term
             }
-            guard let layerTotal else { continue }
+            layerTotals[layer.name] = layerTotal
+        }
+        var style: Tensor?
+        var styleTerms: [String: Float] = [:]
+        for layer in styleLayers {
+            guard let layerTotal = layerTotals[layer.name] else { continue }
             styleTerms[layer.name] = layerTotal.scalar
             style = style.map { $0 + layerTotal } ?? layerTotal
         }

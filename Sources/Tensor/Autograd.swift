@@ -57,8 +57,24 @@ extension Tensor {
             for (parent, grad) in zip(node.parents, backward(g)) {
                 guard let parent, let grad else { continue }
                 let key = ObjectIdentifier(parent)
-                pending[key] = pending[key].map { Backend.current.binary(.add, $0, grad.reordered(to: $0.layout)) } ?? grad
+                if var sum = pending.removeValue(forKey: key) {
+                    Tensor.accumulate(grad, into: &sum)
+                    pending[key] = sum
+                } else {
+                    pending[key] = grad
+                }
             }
+        }
+    }
+
+    /// `sum + addend`, written over `sum` when nothing else can see it (the tape holds the only
+    /// reference to the tensor and to its storage), which spares a buffer the size of an activation.
+    private static func accumulate(_ addend: Tensor, into sum: inout Tensor) {
+        let addend = addend.reordered(to: sum.layout)
+        if isKnownUniquelyReferenced(&sum), isKnownUniquelyReferenced(&sum.storage) {
+            Backend.current.add(addend, into: sum)
+        } else {
+            sum = Backend.current.binary(.add, sum, addend)
         }
     }
 

@@ -68,6 +68,8 @@ public protocol ComputeBackend: AnyObject {
 
     /// `a ∘ b` element by element; both in the same layout and shape.
     func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor
+    /// `sum += x` in place; both in the same layout and shape.
+    func add(_ x: Tensor, into sum: Tensor)
     /// `x · factor`.
     func scaled(_ x: Tensor, by factor: Float) -> Tensor
     /// `max(x, 0)`.
@@ -82,10 +84,11 @@ public protocol ComputeBackend: AnyObject {
     /// `Σ|x|` over all elements.
     func absoluteSum(_ x: Tensor) -> Float
 
-    /// Per sample of NCHW `x`: `F Fᵀ · scale` with `F` the C×(H·W) matrix; shape `[N, C, C]`.
-    func gram(_ x: Tensor, scale: Float) -> Tensor
-    /// Gradient of `gram` with respect to `x` (plain layout).
-    func gramBackward(_ dg: Tensor, input x: Tensor, scale: Float) -> Tensor
+    /// Per sample of NCHW `x` (any layout): `F Fᵀ · scale` with `F` the C×(H·W) matrix; shape
+    /// `[N, C, C]`. `context` is what the backward pass needs of `x`, in a form of the backend's choosing.
+    func gram(_ x: Tensor, scale: Float) -> (y: Tensor, context: AnyObject)
+    /// Gradient of `gram` with respect to its input, laid out like that input.
+    func gramBackward(_ dg: Tensor, scale: Float, context: AnyObject) -> Tensor
 
     /// `Σ_{n,c,i<H−1,j<W−1} (x[i,j]−x[i,j+1])² + (x[i,j]−x[i+1,j])²` over plain NCHW `x`.
     func totalVariation(_ x: Tensor) -> Float

@@ -8,8 +8,8 @@ public final class Tensor {
     public let shape: [Int]
     /// Memory order of the elements.
     public let layout: Layout
-    /// The elements.
-    public let storage: Storage
+    /// The elements (replaced only by the tape, which may sum gradients into a buffer it alone holds).
+    public internal(set) var storage: Storage
     /// The gradient accumulated by the last `backward()`, for leaves that require one.
     public internal(set) var grad: Tensor?
     /// This tensor's vertex on the tape; nil when no gradient flows through it.

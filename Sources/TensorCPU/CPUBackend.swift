@@ -26,6 +26,7 @@ public final class CPUBackend: ComputeBackend {
     private var reorders: [ReorderKey: DNNLPrimitive] = [:]
     private var reluPlans: [ReorderKey: DNNLPrimitive] = [:]
     private var reorderedWeights: [ObjectIdentifier: [ReorderedWeights]] = [:]
+    private var gramPlans: [[Int]: BFloat16Gram?] = [:]
 
     /// Weights in a kernel's preferred format, valid while the source is alive and unchanged
     /// (the weak reference tells a reused address from the original buffer).
@@ -157,11 +158,11 @@ public final class CPUBackend: ComputeBackend {
             let masked = mask.map { reluBackward(dy, mask: $0) } ?? dy
             dyHalf = context.reordered(masked.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: dyFormat)
         }
-        let dxHalf = Storage(bytes: dnnl_memory_desc_get_size(&dxFormat))
+        let dxChannelsLast = Storage(bytes: dnnl_memory_desc_get_size(&dxFormat))
         context.execute(primitive, [(DNNLArgument.diffDst, dyFormat, dyHalf.raw),
                                     (DNNLArgument.weights, weightsFormat, weights.raw),
-                                    (DNNLArgument.diffSrc, dxFormat, dxHalf.raw)])
-        let dx = context.reordered(dxHalf.raw, from: dxFormat, to: context.descriptor(inputShape, inputLayout))
+                                    (DNNLArgument.diffSrc, dxFormat, dxChannelsLast.raw)])
+        let dx = context.reordered(dxChannelsLast.raw, from: dxFormat, to: context.descriptor(inputShape, inputLayout))
         return Tensor(shape: inputShape, layout: inputLayout, storage: dx)
     }
 
@@ -238,6 +239,13 @@ public final class CPUBackend: ComputeBackend {
         return y
     }
 
+    public func add(_ x: Tensor, into sum: Tensor) {
+        precondition(x.shape == sum.shape && x.layout == sum.layout, "add \(x) into \(sum)")
+        let (px, ps) = (x.storage.pointer, sum.storage.pointer)
+        parallelChunks(x.count) { range in for i in range { ps[i] += px[i] } }
+        sum.storage.markModified()
+    }
+
     public func scaled(_ x: Tensor, by factor: Float) -> Tensor {
         let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
         let (px, py) = (x.storage.pointer, y.storage.pointer)
@@ -307,19 +315,52 @@ public final class CPUBackend: ComputeBackend {
 
     // MARK: Gram matrices
 
-    public func gram(_ x: Tensor, scale: Float) -> Tensor {
-        precondition(x.layout == .plain)
+    /// What a Gram matrix's backward keeps of its input: the bfloat16 part the AMX product
+    /// used (half the size of the features), or the features themselves.
+    private final class GramInput {
+        let shape: [Int]
+        let features: Tensor?
+        let high: Storage?
+        init(shape: [Int], features: Tensor?, high: Storage?) {
+            (self.shape, self.features, self.high) = (shape, features, high)
+        }
+    }
+
+    /// The AMX plan for blocked features of `shape`, if bfloat16 is allowed and oneDNN runs it on AMX.
+    private func bfloat16Gram(_ shape: [Int], _ layout: Layout) -> BFloat16Gram? {
+        guard gradientPrecision == .bfloat16, layout == .channelsBlocked16 else { return nil }
+        let key = [shape[1], shape[2] * shape[3]]
+        if let plan = gramPlans[key] { return plan }
+        let plan = BFloat16Gram(channels: key[0], pixels: key[1], context: context)
+        gramPlans[key] = plan
+        return plan
+    }
+
+    public func gram(_ x: Tensor, scale: Float) -> (y: Tensor, context: AnyObject) {
+        if let plan = bfloat16Gram(x.shape, x.layout) {
+            let (g, high) = plan(x, scale: scale)
+            return (g, GramInput(shape: x.shape, features: nil, high: high))
+        }
+        let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let g = Tensor(shape: [n, c, c], storage: Storage(count: n * c * c))
         for sample in 0..<n {
-            let f = x.storage.pointer + sample * c * hw
+            let f = plain.storage.pointer + sample * c * hw
             dnnlCheck(dnnl_sgemm(78, 84, Int64(c), Int64(c), Int64(hw), scale, f, Int64(hw), f, Int64(hw),
                                  0, g.storage.pointer + sample * c * c, Int64(c)), "sgemm(gram)")
         }
-        return g
+        return (g, GramInput(shape: x.shape, features: x, high: nil))
     }
 
-    public func gramBackward(_ dg: Tensor, input x: Tensor, scale: Float) -> Tensor {
+    public func gramBackward(_ dg: Tensor, scale: Float, context: AnyObject) -> Tensor {
+        guard let input = context as? GramInput else { fatalError("not a CPU Gram context") }
+        if let high = input.high, let plan = bfloat16Gram(input.shape, .channelsBlocked16) {
+            return plan.backward(dg, high: high, shape: input.shape, scale: scale)
+        }
+        guard let x = input.features else { fatalError("Gram context without its features") }
+        // The plain copy is made again rather than kept: a reorder costs less than holding a
+        // second copy of the largest activations.
+        let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let dx = Tensor(shape: x.shape, storage: Storage(count: x.count))
         let symmetric = Storage(count: c * c)
@@ -327,10 +368,10 @@ public final class CPUBackend: ComputeBackend {
             let d = dg.storage.pointer + sample * c * c
             for i in 0..<c { for j in 0..<c { symmetric.pointer[i * c + j] = d[i * c + j] + d[j * c + i] } }
             dnnlCheck(dnnl_sgemm(78, 78, Int64(c), Int64(hw), Int64(c), scale, symmetric.pointer, Int64(c),
-                                 x.storage.pointer + sample * c * hw, Int64(hw),
+                                 plain.storage.pointer + sample * c * hw, Int64(hw),
                                  0, dx.storage.pointer + sample * c * hw, Int64(hw)), "sgemm(gram backward)")
         }
-        return dx
+        return reorder(dx, to: x.layout)
     }
 
     // MARK: total variation

@@ -90,17 +90,20 @@ final class ConvolutionPlan {
 
     /// Backward-data on bfloat16 copies of the gradient and weights (channels-last, f32
     /// accumulation), or nil unless oneDNN runs it on AMX tiles: there it is 3-5× faster than
-    /// f32 Winograd, elsewhere slower. Only for blocked inputs; the picture's own gradient
-    /// (the first convolution) stays f32.
+    /// f32 Winograd (10× for the picture's own 3-channel gradient), elsewhere slower. The
+    /// input gradient comes out channels-last, in bfloat16 for blocked inputs (the next layer
+    /// down rounds it anyway) and in f32 for plain ones (the picture's gradient, which the
+    /// optimiser uses as it is).
     lazy var bfloat16BackwardData: DNNLPrimitive? = {
-        guard key.inputLayout == .channelsBlocked16 else { return nil }
+        let inputType = key.inputLayout == .channelsBlocked16 ? dnnl_bf16 : dnnl_f32
+        var diffSrc = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: inputType)
         var src = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
         var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any, dataType: dnnl_bf16)
         var dst = context.descriptor(outputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
         var forwardDesc = dnnl_convolution_desc_t(), backwardDesc = dnnl_convolution_desc_t()
         guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
                                                  &src, &weights, nil, &dst, strides, pads, pads) == dnnl_success,
-              dnnl_convolution_backward_data_desc_init(&backwardDesc, dnnl_convolution_direct, &src, &weights,
+              dnnl_convolution_backward_data_desc_init(&backwardDesc, dnnl_convolution_direct, &diffSrc, &weights,
                                                        &dst, strides, pads, pads) == dnnl_success,
               let hint = DNNLPrimitive(&forwardDesc, engine: context.engine),
               let candidate = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: hint),

@@ -115,6 +115,24 @@ final class DNNLContext {
         return md
     }
 
+    /// Descriptor of a tensor of `shape` whose elements are `strides` elements apart per axis.
+    func descriptor(_ shape: [Int], strides: [Int], dataType: dnnl_data_type_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        dnnlCheck(dnnl_memory_desc_init_by_strides(&md, Int32(shape.count), shape.map(Int64.init),
+                                                   dataType, strides.map(Int64.init)),
+                  "memory_desc_init_by_strides(\(shape))")
+        return md
+    }
+
+    /// A matrix product `destination = source · weights`, or nil if oneDNN has none for these operands.
+    func matmul(_ source: dnnl_memory_desc_t, _ weights: dnnl_memory_desc_t,
+                _ destination: dnnl_memory_desc_t) -> DNNLPrimitive? {
+        var (src, wei, dst) = (source, weights, destination)
+        var desc = dnnl_matmul_desc_t()
+        guard dnnl_matmul_desc_init(&desc, &src, &wei, nil, &dst) == dnnl_success else { return nil }
+        return DNNLPrimitive(&desc, engine: engine)
+    }
+
     static func tag(for layout: Layout, rank: Int) -> dnnl_format_tag_t {
         switch (layout, rank) {
         case (.channelsBlocked16, _): return dnnl_nChw16c

@@ -100,6 +100,17 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(x.grad?.toArray(), [3, 5, 7])
     }
 
+    /// An intermediate read by several ops: later gradients are summed in place into the first
+    /// (which only the tape holds), never into one that another vertex still holds.
+    func testGradientsOfAnIntermediateSumCorrectly() {
+        let x = randomTensor([1, 16, 4, 3], layout: .channelsBlocked16, seed: 15)
+        assertGradientsMatch([x]) { inputs in
+            let y = inputs[0] * 1.5
+            let passedThrough = y + y.relu() // `+` hands the same gradient to both of its inputs
+            return (passedThrough * 2 + y.squared()).sum() + y.gramMatrix().sum()
+        }
+    }
+
     func testNormalizingGradientScalesTheIncomingGradientToUnitL1Norm() {
         installBackend()
         let x = randomTensor([1, 3, 4, 5], seed: 3).variable()
