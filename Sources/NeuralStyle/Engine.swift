@@ -1,8 +1,8 @@
 import Tensor
 import TensorCPU
 
-/// How convolutions compute input gradients: `.bfloat16` (AMX tiles where the CPU has them;
-/// forward values and losses stay f32) or `.float32` throughout.
+/// How gradients go through convolutions and Gram matrices: `.bfloat16` (AMX tiles where the
+/// CPU has them; losses keep f32-level accuracy) or `.float32` throughout.
 public typealias GradientPrecision = CPUBackend.GradientPrecision
 
 /// Installs the CPU backend unless the program already chose one. Every algorithm entry

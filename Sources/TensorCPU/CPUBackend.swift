@@ -1,24 +1,26 @@
 import CDNNL
 import Tensor
 
-/// The CPU backend: oneDNN for convolution, pooling and reorders, `dnnl_sgemm` for Gram
-/// matrices, and plain Swift loops over all cores for the cheap element-wise work.
+/// The CPU backend: oneDNN for convolution, pooling, reorders and Gram matrices (AMX matmul,
+/// or `dnnl_sgemm` without AMX), and plain Swift loops on oneDNN's threads for the cheap
+/// element-wise work.
 ///
 /// Convolution outputs with a multiple of 16 channels stay in oneDNN's blocked layout,
 /// so a chain of convolutions never reorders between layers. Not thread-safe: one
 /// backend drives one computation at a time.
 public final class CPUBackend: ComputeBackend {
-    /// How convolutions compute the gradient with respect to their input.
+    /// How gradients are computed through convolutions and Gram matrices.
     public enum GradientPrecision: String, CaseIterable, Sendable {
         /// Everything in f32.
         case float32
         /// bfloat16 operands with f32 accumulation where the CPU has AMX tiles (3-5× faster
         /// than f32 Winograd there; about 3 significant digits), f32 elsewhere. Forward values,
-        /// and so the losses, stay f32.
+        /// and so the losses, keep f32-level accuracy (Gram matrices use a two-part bfloat16
+        /// split there, within 2⁻¹⁶ of f32).
         case bfloat16
     }
 
-    /// The precision of convolution input gradients.
+    /// The precision of gradients through convolutions and Gram matrices.
     public let gradientPrecision: GradientPrecision
     private let context = DNNLContext()
     private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
@@ -42,7 +44,7 @@ public final class CPUBackend: ComputeBackend {
     }
 
     /// Creates the oneDNN engine and stream; `gradientPrecision` picks f32 or AMX bfloat16
-    /// for the convolutions' input gradients.
+    /// for gradients (and the AMX Gram forward).
     public init(gradientPrecision: GradientPrecision = .bfloat16) {
         self.gradientPrecision = gradientPrecision
     }

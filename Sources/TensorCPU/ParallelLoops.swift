@@ -20,22 +20,25 @@ private struct OpenMP {
     let threadNumber: OMPQuery
     let threadCount: OMPQuery
 
+    /// libgomp's functions if the process has them loaded (oneDNN built with GNU OpenMP), else nil.
     static let runtime: OpenMP? = {
-        guard let parallel = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "GOMP_parallel"),
-              let number = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_thread_num"),
-              let count = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_num_threads") else { return nil }
+        let process = dlopen(nil, RTLD_NOW)
+        guard let parallel = dlsym(process, "GOMP_parallel"), let number = dlsym(process, "omp_get_thread_num"),
+              let count = dlsym(process, "omp_get_num_threads") else { return nil }
         return OpenMP(parallel: unsafeBitCast(parallel, to: GOMPParallel.self),
                       threadNumber: unsafeBitCast(number, to: OMPQuery.self),
                       threadCount: unsafeBitCast(count, to: OMPQuery.self))
     }()
 }
 
+/// One parallel loop, as `runRegion` receives it on every thread of the team.
 private struct Region {
     let ranges: [Range<Int>]
     let body: (Range<Int>) -> Void
     let runtime: OpenMP
 }
 
+/// Each OpenMP thread takes every `threads`-th range, starting at its own number.
 private func runRegion(_ context: UnsafeMutableRawPointer?) {
     let region = context!.assumingMemoryBound(to: Region.self).pointee
     let (thread, threads) = (Int(region.runtime.threadNumber()), Int(region.runtime.threadCount()))

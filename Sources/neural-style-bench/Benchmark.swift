@@ -39,7 +39,7 @@ struct GatysBenchmark: ParsableCommand {
     @Option(help: "VGG-19 weights (default: the cache's).")
     var weights: String?
 
-    @Option(help: "Convolution input gradients: bfloat16 (AMX) or float32.")
+    @Option(help: "Gradients through convolutions and Gram matrices: bfloat16 (AMX) or float32.")
     var gradientPrecision = "bfloat16"
 
     func validate() throws {

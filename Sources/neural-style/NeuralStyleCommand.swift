@@ -138,7 +138,7 @@ struct NeuralStyleCommand: ParsableCommand {
                                valueName: "file"))
     var weights: String?
 
-    @Option(help: ArgumentHelp("Convolution gradients: bfloat16 (AMX CPUs; losses stay float32) or float32.",
+    @Option(help: ArgumentHelp("Gradients through convolutions and Gram matrices: bfloat16 (AMX CPUs; losses keep float32 accuracy) or float32.",
                                valueName: "bfloat16|float32"))
     var gradientPrecision = "bfloat16"
 
