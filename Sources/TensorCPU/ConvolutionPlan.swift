@@ -50,7 +50,7 @@ final class ConvolutionPlan {
             }
             guard status == dnnl_success else { continue }
             if let primitive = DNNLPrimitive(&desc, engine: context.engine,
-                                             attributes: key.fusedReLU ? .relu() : nil) {
+                                             attributes: key.fusedReLU ? .relu() : DNNLAttributes()) {
                 chosen = (algorithm, primitive)
                 break
             }

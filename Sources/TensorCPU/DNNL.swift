@@ -6,6 +6,7 @@ enum DNNLArgument {
     static let src: Int32 = 1, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
     static let workspace: Int32 = 64
     static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
+    static let scratchpad: Int32 = 80
 }
 
 /// Stops with a message naming the oneDNN call that failed; these are programming errors.
@@ -14,29 +15,34 @@ func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
 }
 
 /// A created primitive with its descriptor; destroys both when released.
+///
+/// Every primitive takes its scratch memory from the caller (`scratchpad`), which `DNNLContext`
+/// lends from the buffer pool for each execution: oneDNN's own global scratchpad would hold its
+/// largest size (about 70 MB for VGG's Winograd layers) for the life of the process, where pool
+/// buffers serve activations whenever no primitive runs.
 final class DNNLPrimitive {
     let descriptor: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
+    /// The scratch memory each execution needs.
+    let scratchpad: dnnl_memory_desc_t
 
     /// Creates the primitive described by `opDescriptor`, or nil if oneDNN has no implementation.
-    init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil,
-          attributes: DNNLAttributes? = nil) {
+    convenience init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil,
+                      attributes: DNNLAttributes = DNNLAttributes()) {
         var pd: dnnl_primitive_desc_t?
-        guard dnnl_primitive_desc_create(&pd, opDescriptor, attributes?.attributes, engine,
+        guard dnnl_primitive_desc_create(&pd, opDescriptor, attributes.attributes, engine,
                                          hint?.descriptor) == dnnl_success,
               let pd else { return nil }
+        self.init(pd)
+    }
+
+    /// Wraps a primitive descriptor made by one of oneDNN's `…_primitive_desc_create` functions.
+    init(_ pd: dnnl_primitive_desc_t) {
         var primitive: dnnl_primitive_t?
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create")
         descriptor = pd
         self.primitive = primitive!
-    }
-
-    /// Wraps a reorder primitive descriptor made by `dnnl_reorder_primitive_desc_create`.
-    init(reorderDescriptor pd: dnnl_primitive_desc_t) {
-        var primitive: dnnl_primitive_t?
-        dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create(reorder)")
-        descriptor = pd
-        self.primitive = primitive!
+        scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
     }
 
     deinit {
@@ -58,9 +64,18 @@ final class DNNLPrimitive {
     }
 }
 
-/// Primitive attributes; here only the fused-ReLU post-op.
+/// Primitive attributes: scratch memory supplied by the caller, and optionally a fused ReLU.
 final class DNNLAttributes {
     let attributes: dnnl_primitive_attr_t
+
+    /// Attributes with no post-op.
+    init() {
+        var attributes: dnnl_primitive_attr_t?
+        dnnlCheck(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
+        dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
+                  "primitive_attr_set_scratchpad_mode")
+        self.attributes = attributes!
+    }
 
     /// Attributes that apply `max(·, 0)` to a primitive's output.
     static func relu() -> DNNLAttributes {
@@ -68,13 +83,11 @@ final class DNNLAttributes {
         dnnlCheck(dnnl_post_ops_create(&postOps), "post_ops_create")
         defer { dnnl_post_ops_destroy(postOps) }
         dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise")
-        var attributes: dnnl_primitive_attr_t?
-        dnnlCheck(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
-        dnnlCheck(dnnl_primitive_attr_set_post_ops(attributes, postOps), "primitive_attr_set_post_ops")
-        return DNNLAttributes(attributes!)
+        let relu = DNNLAttributes()
+        dnnlCheck(dnnl_primitive_attr_set_post_ops(relu.attributes, postOps), "primitive_attr_set_post_ops")
+        return relu
     }
 
-    private init(_ attributes: dnnl_primitive_attr_t) { self.attributes = attributes }
     deinit { dnnl_primitive_attr_destroy(attributes) }
 }
 
@@ -154,7 +167,18 @@ final class DNNLContext {
             dnnlCheck(dnnl_memory_create(&memory, &md, engine, pointer), "memory_create")
             memories.append(dnnl_exec_arg_t(arg: argument, memory: memory))
         }
-        defer { for argument in memories { dnnl_memory_destroy(argument.memory) } }
+        var scratchpad = primitive.scratchpad
+        let scratchBytes = dnnl_memory_desc_get_size(&scratchpad)
+        let scratch = scratchBytes > 0 ? BufferPool.shared.take(scratchBytes) : nil
+        if let scratch {
+            var memory: dnnl_memory_t?
+            dnnlCheck(dnnl_memory_create(&memory, &scratchpad, engine, scratch), "memory_create(scratchpad)")
+            memories.append(dnnl_exec_arg_t(arg: DNNLArgument.scratchpad, memory: memory))
+        }
+        defer {
+            for argument in memories { dnnl_memory_destroy(argument.memory) }
+            if let scratch { BufferPool.shared.give(scratch, bytes: scratchBytes) }
+        }
         dnnlCheck(dnnl_primitive_execute(primitive.primitive, stream, Int32(memories.count), memories),
                   "primitive_execute")
         dnnlCheck(dnnl_stream_wait(stream), "stream_wait")
@@ -164,8 +188,12 @@ final class DNNLContext {
     func reorder(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t) -> DNNLPrimitive {
         var (src, dst) = (source, destination)
         var pd: dnnl_primitive_desc_t?
-        dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, nil), "reorder_primitive_desc")
-        return DNNLPrimitive(reorderDescriptor: pd!)
+        let attributes = DNNLAttributes()
+        withExtendedLifetime(attributes) {
+            dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attributes.attributes),
+                      "reorder_primitive_desc")
+        }
+        return DNNLPrimitive(pd!)
     }
 
     /// Copies `source` (described by `from`) into a new buffer laid out as `to`.
