@@ -8,9 +8,21 @@ import Foundation
 /// A request takes an idle buffer of exactly its size or, failing that, the smallest idle
 /// one up to twice its size: activations come in sizes a factor of two apart, and reusing
 /// across sizes keeps the pool near the true peak instead of the sum of per-size peaks.
+/// Where that is not enough and a new buffer would take the pool past `budget`, idle
+/// buffers are freed first, largest first: very large pictures then cost page faults
+/// instead of memory they do not have.
 public final class BufferPool {
-    /// The pool every `Storage` uses.
-    public static let shared = BufferPool()
+    /// The pool every `Storage` uses, with nine tenths of the machine's memory as its budget.
+    public static let shared = BufferPool(budget: Int(Double(physicalMemory) * 0.9))
+
+    /// Bytes of RAM in this machine.
+    private static var physicalMemory: Int { sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE)) }
+
+    /// Most bytes the pool keeps obtained from the system while idle buffers can be freed instead.
+    public let budget: Int
+
+    /// A pool that frees idle buffers rather than grow past `budget` bytes.
+    public init(budget: Int) { self.budget = budget }
 
     /// Buffers below this size go straight to malloc; the allocator serves them well.
     private static let minimumPooledBytes = 1 << 16
@@ -33,6 +45,7 @@ public final class BufferPool {
         if let capacity {
             pointer = idle[capacity]!.removeLast()
         } else {
+            releaseIdleBuffers(toFit: bytes)
             pointer = BufferPool.allocate(bytes)
             capacities[pointer] = bytes
             bytesAllocated += bytes
@@ -50,6 +63,17 @@ public final class BufferPool {
         let capacity = capacities[pointer]!
         idle[capacity, default: []].append(pointer)
         bytesInUse -= capacity
+    }
+
+    /// Frees idle buffers, largest first, until `bytes` more fit in the budget or none is idle.
+    private func releaseIdleBuffers(toFit bytes: Int) {
+        for capacity in idle.keys.sorted(by: >) {
+            while bytesAllocated + bytes > budget, let pointer = idle[capacity]?.popLast() {
+                capacities[pointer] = nil
+                bytesAllocated -= capacity
+                free(pointer)
+            }
+        }
     }
 
     private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
