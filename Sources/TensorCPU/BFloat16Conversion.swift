@@ -45,3 +45,9 @@ private func roundedToBFloat16(_ values: SIMD16<Float>) -> SIMD16<UInt32> {
     let bits = unsafeBitCast(values, to: SIMD16<UInt32>.self)
     return (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
 }
+
+/// `value` rounded to the nearest bfloat16 (ties to even), as its bits.
+func bfloat16(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16)
+}

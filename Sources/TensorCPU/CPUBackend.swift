@@ -16,7 +16,7 @@ public final class CPUBackend: ComputeBackend {
         /// bfloat16 operands with f32 accumulation where the CPU has AMX tiles (3-5× faster
         /// than f32 Winograd there; about 3 significant digits), f32 elsewhere. Forward values,
         /// and so the losses, keep f32-level accuracy (Gram matrices use a two-part bfloat16
-        /// split there, within 2⁻¹⁶ of f32).
+        /// split there, about 3·10⁻⁶ relative error).
         case bfloat16
     }
 
