@@ -8,7 +8,8 @@ public final class Tensor {
     public let shape: [Int]
     /// Memory order of the elements.
     public let layout: Layout
-    /// The elements (replaced only by the tape, which may sum gradients into a buffer it alone holds).
+    /// The elements. Never replaced: `var` only so that the tape can ask whether it holds the sole
+    /// reference (it then sums gradients in place).
     public internal(set) var storage: Storage
     /// The gradient accumulated by the last `backward()`, for leaves that require one.
     public internal(set) var grad: Tensor?
