@@ -1,3 +1,5 @@
+import Tensor
+
 /// The objective an optimiser minimises: loss and gradient at a point. Called exactly once
 /// per iteration, so callers may report progress from inside it.
 public typealias Objective = (_ x: [Float]) -> (loss: Float, gradient: [Float])
@@ -62,20 +64,26 @@ public struct OptimizerState: Equatable, Sendable {
     }
 }
 
-/// `Σ a·b`, in sixteen float lanes (vectorised) summed in double precision.
+// L-BFGS runs these over its whole history every iteration (hundreds of passes over
+// picture-sized vectors), so they use all cores.
+
+/// `Σ a·b`: per chunk in sixteen float lanes (vectorised), summed in double precision.
 func dot(_ a: [Float], _ b: [Float]) -> Float {
     a.withUnsafeBufferPointer { a in
         b.withUnsafeBufferPointer { b in
-            let n = min(a.count, b.count), wide = n / 16 * 16
-            var lanes = SIMD16<Float>()
             let pa = UnsafeRawPointer(a.baseAddress!), pb = UnsafeRawPointer(b.baseAddress!)
-            for i in stride(from: 0, to: wide, by: 16) {
-                lanes += pa.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-                    * pb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            }
-            var sum = (0..<16).reduce(0.0) { $0 + Double(lanes[$1]) }
-            for i in wide..<n { sum += Double(a[i]) * Double(b[i]) }
-            return Float(sum)
+            return Float(parallelSum(min(a.count, b.count)) { range in
+                var lanes = SIMD16<Float>()
+                var i = range.lowerBound
+                while i + 16 <= range.upperBound {
+                    lanes += pa.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                        * pb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    i += 16
+                }
+                var sum = (0..<16).reduce(0.0) { $0 + Double(lanes[$1]) }
+                for j in i..<range.upperBound { sum += Double(a[j]) * Double(b[j]) }
+                return sum
+            })
         }
     }
 }
@@ -84,7 +92,8 @@ func dot(_ a: [Float], _ b: [Float]) -> Float {
 func axpy(_ alpha: Float, _ x: [Float], _ y: inout [Float]) {
     x.withUnsafeBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
-            for i in 0..<min(x.count, y.count) { y[i] += alpha * x[i] }
+            let (px, py) = (x.baseAddress!, y.baseAddress!)
+            parallelChunks(min(x.count, y.count)) { range in for i in range { py[i] += alpha * px[i] } }
         }
     }
 }

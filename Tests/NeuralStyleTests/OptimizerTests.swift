@@ -78,4 +78,15 @@ final class OptimizerTests: XCTestCase {
         }
         XCTAssertThrowsError(try LBFGS().restore(Adam().state))
     }
+
+    /// The vector helpers split long vectors over threads; every element must count once.
+    func testDotAndAxpyOverLongVectors() {
+        let n = 300_011
+        let a = (0..<n).map { Float(sin(Double($0))) }, b = (0..<n).map { Float(cos(Double($0) * 0.5)) }
+        let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        XCTAssertEqual(Double(dot(a, b)), expected, accuracy: 1e-3 * max(1, abs(expected)))
+        var y = b
+        axpy(2, a, &y)
+        XCTAssertEqual(y, zip(a, b).map { 2 * $0 + $1 })
+    }
 }

@@ -57,14 +57,16 @@ private func forEachRange(_ ranges: [Range<Int>], _ body: (Range<Int>) -> Void) 
 }
 
 /// Runs `body` over contiguous chunks of `0..<count` on all cores; small ranges run inline.
-func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+/// For element-wise loops over large buffers (backends' kernels, optimisers' vector updates).
+public func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
     let ranges = chunks(of: count)
     guard ranges.count > 1 else { return body(0..<count) }
     forEachRange(ranges, body)
 }
 
-/// Sum of `f(range)` over chunks of `0..<count`, each chunk's partial in double precision.
-func parallelSum(_ count: Int, _ f: (Range<Int>) -> Double) -> Double {
+/// Sum of `f(range)` over chunks of `0..<count`, each chunk's partial in double precision,
+/// added in chunk order (the same result on every run on one machine).
+public func parallelSum(_ count: Int, _ f: (Range<Int>) -> Double) -> Double {
     let ranges = chunks(of: count)
     guard ranges.count > 1 else { return f(0..<count) }
     let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: ranges.count)
