@@ -2,7 +2,7 @@ import CDNNL
 import Tensor
 
 /// The CPU backend: oneDNN for convolution, pooling, reorders and Gram matrices (AMX matmul,
-/// or `dnnl_sgemm` without AMX), and plain Swift loops on oneDNN's threads for the cheap
+/// or `dnnl_sgemm` without AMX), and plain Swift loops (`parallelChunks`) for the cheap
 /// element-wise work.
 ///
 /// Convolution outputs with a multiple of 16 channels stay in oneDNN's blocked layout,
