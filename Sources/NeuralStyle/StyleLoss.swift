@@ -47,13 +47,13 @@ public final class StyleLoss {
         var targets: [String: [Tensor]] = [:]
         for (style, weight) in styles {
             let features = network.features(style, at: Set(styleLayers.map(\.name)))
-            for layer in styleLayers {
-                let gram = features[layer.name]!.gramMatrix()
+            for (name, feature) in features {
+                let gram = feature.gramMatrix()
                 if masks != nil {
-                    targets[layer.name, default: []].append(gram)
+                    targets[name, default: []].append(gram)
                 } else {
                     let blended = gram * (weight / blendTotal)
-                    targets[layer.name] = [targets[layer.name]?.first.map { $0 + blended } ?? blended]
+                    targets[name] = [targets[name]?.first.map { $0 + blended } ?? blended]
                 }
             }
         }
@@ -67,16 +67,19 @@ public final class StyleLoss {
         // when its Gram matrix is made.
         var features = network.features(image, at: layers)
         var content: Tensor?
-        for layer in contentLayers {
+        for (index, layer) in contentLayers.enumerated() {
             let weight = contentWeight * layer.weight
             let term = input(features[layer.name]!, weight).meanSquaredError(contentTargets[layer.name]!) * weight
             content = content.map { $0 + term } ?? term
-            if !styleLayers.contains(where: { $0.name == layer.name }) { features[layer.name] = nil }
+            if !(contentLayers[(index + 1)...] + styleLayers).contains(where: { $0.name == layer.name }) {
+                features[layer.name] = nil
+            }
         }
-        var layerTotals: [String: Tensor] = [:]
-        for layer in styleLayers.reversed() {
+        var layerTotals: [Int: Tensor] = [:]
+        for (index, layer) in styleLayers.enumerated().reversed() {
             let weight = styleWeight * layer.weight
-            guard let feature = features.removeValue(forKey: layer.name) else { continue }
+            let feature = features[layer.name]!
+            if !styleLayers[..<index].contains(where: { $0.name == layer.name }) { features[layer.name] = nil }
             var layerTotal: Tensor?
             for (region, target) in styleTargets[layer.name]!.enumerated() {
                 let gram: Tensor
@@ -90,12 +93,12 @@ public final class StyleLoss {
                 let term = gram.meanSquaredError(target) * weight
                 layerTotal = layerTotal.map { $0 + term } ?? term
             }
-            layerTotals[layer.name] = layerTotal
+            layerTotals[index] = layerTotal
         }
         var style: Tensor?
         var styleTerms: [String: Float] = [:]
-        for layer in styleLayers {
-            guard let layerTotal = layerTotals[layer.name] else { continue }
+        for (index, layer) in styleLayers.enumerated() {
+            guard let layerTotal = layerTotals[index] else { continue }
             styleTerms[layer.name] = layerTotal.scalar
             style = style.map { $0 + layerTotal } ?? layerTotal
         }

@@ -14,13 +14,14 @@ public struct WeightedLayer: Equatable, Sendable {
         self.weight = weight
     }
 
-    /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking every name.
+    /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking every name and
+    /// that none is listed twice.
     public static func parseList(_ text: String, validNames: [String] = VGG19.layerNames) throws -> [WeightedLayer] {
         let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !items.isEmpty, !items.contains(where: \.isEmpty) else {
             throw StyleTransferError.badOption("empty layer list '\(text)'")
         }
-        return try items.map { item in
+        let layers = try items.map { item in
             let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard validNames.contains(parts[0]) else {
                 throw StyleTransferError.badOption(
@@ -31,5 +32,9 @@ public struct WeightedLayer: Equatable, Sendable {
             }
             return WeightedLayer(parts[0], weight: parts.count == 2 ? Float(parts[1])! : 1)
         }
+        for (index, layer) in layers.enumerated() where layers[..<index].contains(where: { $0.name == layer.name }) {
+            throw StyleTransferError.badOption("layer '\(layer.name)' is listed twice in '\(text)'")
+        }
+        return layers
     }
 }

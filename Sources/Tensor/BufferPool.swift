@@ -12,11 +12,18 @@ import Foundation
 /// buffers are freed first, largest first: very large pictures then cost page faults
 /// instead of memory they do not have.
 public final class BufferPool {
-    /// The pool every `Storage` uses, with nine tenths of the machine's memory as its budget.
-    public static let shared = BufferPool(budget: Int(Double(physicalMemory) * 0.9))
+    /// The pool every `Storage` uses, with nine tenths of the memory this process may use as its
+    /// budget.
+    public static let shared = BufferPool(budget: Int(Double(availableMemory) * 0.9))
 
-    /// Bytes of RAM in this machine.
-    private static var physicalMemory: Int { sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE)) }
+    /// Bytes of RAM in this machine, or the container's limit where that is lower (cgroup v2 or v1).
+    private static var availableMemory: Int {
+        let physical = sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE))
+        let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return ([physical] + limits).min()!
+    }
 
     /// Most bytes the pool keeps obtained from the system while idle buffers can be freed instead.
     public let budget: Int
@@ -53,6 +60,10 @@ public final class BufferPool {
         bytesInUse += capacities[pointer]!
         peakBytesInUse = max(peakBytesInUse, bytesInUse)
         return pointer
+    }
+
+    deinit {
+        for buffers in idle.values { buffers.forEach { free($0) } }
     }
 
     /// Takes back a buffer that `take(bytes)` returned.

@@ -12,7 +12,7 @@ import Tensor
 final class BFloat16Gram {
     let channels: Int
     let pixels: Int
-    /// `C×C += hiᵀ · part`: source hiᵀ read through the channels-last copy's strides.
+    /// `C×C = hiᵀ · part`: source hiᵀ read through the channels-last copy's strides.
     private let forward: DNNLPrimitive
     /// One 16-channel block of the gradient: `(H·W)×16 = hi · S[:, block]`.
     private let backward: DNNLPrimitive

@@ -317,14 +317,14 @@ public final class CPUBackend: ComputeBackend {
 
     // MARK: Gram matrices
 
-    /// What a Gram matrix's backward keeps of its input: the bfloat16 part the AMX product
+    /// What a Gram matrix's backward keeps of its input: the AMX plan with the bfloat16 part it
     /// used (half the size of the features), or the features themselves.
     private final class GramInput {
         let shape: [Int]
         let features: Tensor?
-        let high: Storage?
-        init(shape: [Int], features: Tensor?, high: Storage?) {
-            (self.shape, self.features, self.high) = (shape, features, high)
+        let amx: (plan: BFloat16Gram, high: Storage)?
+        init(shape: [Int], features: Tensor?, amx: (plan: BFloat16Gram, high: Storage)?) {
+            (self.shape, self.features, self.amx) = (shape, features, amx)
         }
     }
 
@@ -341,7 +341,7 @@ public final class CPUBackend: ComputeBackend {
     public func gram(_ x: Tensor, scale: Float) -> (y: Tensor, context: AnyObject) {
         if let plan = bfloat16Gram(x.shape, x.layout) {
             let (g, high) = plan(x, scale: scale)
-            return (g, GramInput(shape: x.shape, features: nil, high: high))
+            return (g, GramInput(shape: x.shape, features: nil, amx: (plan, high)))
         }
         let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
@@ -351,14 +351,12 @@ public final class CPUBackend: ComputeBackend {
             dnnlCheck(dnnl_sgemm(78, 84, Int64(c), Int64(c), Int64(hw), scale, f, Int64(hw), f, Int64(hw),
                                  0, g.storage.pointer + sample * c * c, Int64(c)), "sgemm(gram)")
         }
-        return (g, GramInput(shape: x.shape, features: x, high: nil))
+        return (g, GramInput(shape: x.shape, features: x, amx: nil))
     }
 
     public func gramBackward(_ dg: Tensor, scale: Float, context: AnyObject) -> Tensor {
         guard let input = context as? GramInput else { fatalError("not a CPU Gram context") }
-        if let high = input.high, let plan = bfloat16Gram(input.shape, .channelsBlocked16) {
-            return plan.backward(dg, high: high, shape: input.shape, scale: scale)
-        }
+        if let (plan, high) = input.amx { return plan.backward(dg, high: high, shape: input.shape, scale: scale) }
         guard let x = input.features else { fatalError("Gram context without its features") }
         // The plain copy is made again rather than kept: a reorder costs less than holding a
         // second copy of the largest activations.

@@ -78,7 +78,9 @@ final class GatysTests: XCTestCase {
         XCTAssertThrowsError(try WeightedLayer.parseList("relu9_9")) {
             XCTAssertTrue("\($0)".contains("unknown layer 'relu9_9'; valid layers: conv1_1 relu1_1"))
         }
-        for bad in ["relu1_1:x", "relu1_1:", ":", ":2"] { XCTAssertThrowsError(try WeightedLayer.parseList(bad), bad) }
+        for bad in ["relu1_1:x", "relu1_1:", ":", ":2", "relu1_1,relu2_1,relu1_1:0.5"] {
+            XCTAssertThrowsError(try WeightedLayer.parseList(bad), bad)
+        }
     }
 }
 

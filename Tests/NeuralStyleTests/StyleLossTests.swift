@@ -84,4 +84,24 @@ final class StyleLossTests: XCTestCase {
             XCTAssertEqual(numeric, Double(gradient[k]), accuracy: 2e-2 * abs(Double(gradient[k])), "pixel \(k)")
         }
     }
+
+    /// A layer listed twice (possible through the library) counts once per listing, with its
+    /// own weight each time; features freed after their last use never go missing.
+    func testLayersListedTwiceEachCount() throws {
+        let network = try cachedVGG19()
+        let p = network.preprocessing
+        let content = p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 0).samples, width: 16, height: 16)
+        let style = p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 2).samples, width: 16, height: 16)
+        func terms(content contentLayers: [WeightedLayer], style styleLayers: [WeightedLayer]) -> IterationRecord {
+            let loss = StyleLoss(network: network, content: content, styles: [(style, 1)],
+                                 contentLayers: contentLayers, styleLayers: styleLayers,
+                                 contentWeight: 5, styleWeight: 100, tvWeight: 0)
+            return loss(p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: 1).samples, width: 16, height: 16)).terms
+        }
+        let once = terms(content: [WeightedLayer("relu2_2")], style: [WeightedLayer("relu2_1")])
+        let twice = terms(content: [WeightedLayer("relu2_2"), WeightedLayer("relu2_2", weight: 0.5)],
+                          style: [WeightedLayer("relu2_1"), WeightedLayer("relu2_1", weight: 0.5)])
+        XCTAssertEqual(twice.content, 1.5 * once.content, accuracy: 1e-5 * once.content)
+        XCTAssertEqual(twice.style, 1.5 * once.style, accuracy: 1e-5 * once.style)
+    }
 }
