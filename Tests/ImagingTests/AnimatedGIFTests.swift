@@ -3,18 +3,7 @@ import Foundation
 import Imaging
 import XCTest
 
-final class AnimatedGIFTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gif-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class AnimatedGIFTests: ScratchDirectoryTestCase {
     /// A picture whose left half is one colour and right half another.
     private func halves(width: Int, height: Int, left: [Float], right: [Float]) -> Image {
         var samples: [Float] = []

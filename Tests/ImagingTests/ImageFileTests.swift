@@ -2,18 +2,7 @@ import Foundation
 import Imaging
 import XCTest
 
-final class ImageFileTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("imaging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class ImageFileTests: ScratchDirectoryTestCase {
     /// A 7×5 gradient with distinct channels.
     private let gradient = Image(width: 7, height: 5, samples: (0..<105).map { Float(($0 * 37) % 256) })
 
