@@ -34,8 +34,8 @@ public final class StyleLoss {
                 contentWeight: Float, styleWeight: Float, tvWeight: Float, normalizeGradients: Bool = false) {
         precondition(masks == nil || masks!.count == styles.count, "one mask per style image")
         self.network = network
-        self.contentLayers = contentLayers
-        self.styleLayers = styleLayers
+        self.contentLayers = StyleLoss.merged(contentLayers)
+        self.styleLayers = StyleLoss.merged(styleLayers)
         self.contentWeight = contentWeight
         self.styleWeight = styleWeight
         self.tvWeight = tvWeight
@@ -67,19 +67,16 @@ public final class StyleLoss {
         // when its Gram matrix is made.
         var features = network.features(image, at: layers)
         var content: Tensor?
-        for (index, layer) in contentLayers.enumerated() {
+        for layer in contentLayers {
             let weight = contentWeight * layer.weight
             let term = input(features[layer.name]!, weight).meanSquaredError(contentTargets[layer.name]!) * weight
             content = content.map { $0 + term } ?? term
-            if !(contentLayers[(index + 1)...] + styleLayers).contains(where: { $0.name == layer.name }) {
-                features[layer.name] = nil
-            }
+            if !styleLayers.contains(where: { $0.name == layer.name }) { features[layer.name] = nil }
         }
-        var layerTotals: [Int: Tensor] = [:]
-        for (index, layer) in styleLayers.enumerated().reversed() {
+        var layerTotals: [String: Tensor] = [:]
+        for layer in styleLayers.reversed() {
             let weight = styleWeight * layer.weight
-            let feature = features[layer.name]!
-            if !styleLayers[..<index].contains(where: { $0.name == layer.name }) { features[layer.name] = nil }
+            let feature = features.removeValue(forKey: layer.name)!
             var layerTotal: Tensor?
             for (region, target) in styleTargets[layer.name]!.enumerated() {
                 let gram: Tensor
@@ -93,12 +90,12 @@ public final class StyleLoss {
                 let term = gram.meanSquaredError(target) * weight
                 layerTotal = layerTotal.map { $0 + term } ?? term
             }
-            layerTotals[index] = layerTotal
+            layerTotals[layer.name] = layerTotal
         }
         var style: Tensor?
         var styleTerms: [String: Float] = [:]
-        for (index, layer) in styleLayers.enumerated() {
-            guard let layerTotal = layerTotals[index] else { continue }
+        for layer in styleLayers {
+            guard let layerTotal = layerTotals[layer.name] else { continue }
             styleTerms[layer.name] = layerTotal.scalar
             style = style.map { $0 + layerTotal } ?? layerTotal
         }
@@ -107,6 +104,20 @@ public final class StyleLoss {
         let terms = IterationRecord(iteration: 0, total: total.scalar, content: content?.scalar ?? 0,
                                     style: style?.scalar ?? 0, tv: tv.scalar, styleLayers: styleTerms, elapsed: 0)
         return (total, terms)
+    }
+
+    /// `layers` with each name once, its weights summed: every term is linear in its weight, so
+    /// a layer listed twice counts exactly as its two listings would.
+    private static func merged(_ layers: [WeightedLayer]) -> [WeightedLayer] {
+        var result: [WeightedLayer] = []
+        for layer in layers {
+            if let index = result.firstIndex(where: { $0.name == layer.name }) {
+                result[index].weight += layer.weight
+            } else {
+                result.append(layer)
+            }
+        }
+        return result
     }
 
     /// A loss term's view of `feature`: itself, or with its gradient normalised to `weight`.
