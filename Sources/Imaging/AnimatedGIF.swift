@@ -9,10 +9,10 @@ import Foundation
 public final class AnimatedGIF {
     /// Seconds each frame stays on screen (stored in the file as hundredths).
     public let frameDelay: Double
-    /// Columns of every frame: the first frame's.
-    public private(set) var width = 0
-    /// Rows of every frame: the first frame's.
-    public private(set) var height = 0
+    /// Columns of every frame.
+    public let width: Int
+    /// Rows of every frame.
+    public let height: Int
     private var frames: [Frame] = []
 
     private struct Frame {
@@ -22,19 +22,19 @@ public final class AnimatedGIF {
         var palette: [GifColorType]
     }
 
-    /// An empty animation whose frames each show for `frameDelay` seconds.
-    public init(frameDelay: Double = 0.2) {
+    /// An empty animation of `width`×`height` frames, each shown for `frameDelay` seconds.
+    public init(width: Int, height: Int, frameDelay: Double = 0.2) {
+        precondition(width > 0 && height > 0, "frame size \(width)×\(height)")
         precondition(frameDelay.isFinite && frameDelay >= 0, "frame delay \(frameDelay) s")
-        self.frameDelay = frameDelay
+        (self.width, self.height, self.frameDelay) = (width, height, frameDelay)
     }
 
     /// Frames appended so far.
     public var frameCount: Int { frames.count }
 
-    /// Adds `image` as the next frame, resampled to the first frame's size if it differs
+    /// Adds `image` as the next frame, resampled to the animation's size if it differs
     /// (a multi-scale run's frames grow).
     public func append(_ image: Image) {
-        if frames.isEmpty { (width, height) = (image.width, image.height) }
         let bytes = image.resized(width: width, height: height).bytes
         let count = width * height
         var red = [GifByteType](repeating: 0, count: count)

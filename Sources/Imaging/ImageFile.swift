@@ -20,12 +20,12 @@ public enum ImageFile {
         throw ImageError.notAnImage(path: path)
     }
 
-    /// Whether `path` names a format `write` can produce.
-    public static func canWrite(_ path: String) -> Bool { format(of: path) != nil }
+    /// Whether `path` ends in an extension this module reads and writes (.png, .jpg, .jpeg).
+    public static func hasImageExtension(_ path: String) -> Bool { format(of: path) != nil }
 
     /// Checks that `path` could be written (known extension, existing directory) before any work.
     public static func validateOutput(_ path: String) throws {
-        guard canWrite(path) else { throw ImageError.unsupportedOutputFormat(path: path) }
+        guard hasImageExtension(path) else { throw ImageError.unsupportedOutputFormat(path: path) }
         try AtomicFile.checkDirectory(of: path)
     }
 

@@ -8,8 +8,8 @@ final class RunOutputs {
     private let command: NeuralStyleCommand
     private let log: LogFile?
     private let gif: AnimatedGIF?
-    private let frameSize: (width: Int, height: Int)
-    private var records: [IterationRecord] = []
+    /// Every evaluation's losses, kept only for a loss plot.
+    private var records: [IterationRecord]?
     private let reporter: ProgressReporter
     private let frameEvery: Int
     private let levelCount: Int
@@ -18,10 +18,10 @@ final class RunOutputs {
     init(command: NeuralStyleCommand, levels: [GatysOptions.Level], frameSize: (width: Int, height: Int),
          resuming: Bool) throws {
         self.command = command
-        self.frameSize = frameSize
         levelCount = levels.count
         log = try command.log.map { try LogFile(path: $0, appending: resuming) }
-        gif = command.progressGif.map { _ in AnimatedGIF(frameDelay: 0.15) }
+        gif = command.progressGif.map { _ in AnimatedGIF(width: frameSize.width, height: frameSize.height, frameDelay: 0.15) }
+        records = command.lossPlot.map { _ in [] }
         frameEvery = command.saveEvery > 0 ? command.saveEvery : max(command.printEvery, 1)
         reporter = ProgressReporter(levels: levels, printEvery: command.printEvery)
     }
@@ -29,7 +29,7 @@ final class RunOutputs {
     /// Records one objective evaluation: log line, progress, intermediate picture, GIF frame.
     func evaluated(_ record: IterationRecord, render: () -> Image) {
         log?.append(record.jsonLine())
-        records.append(record)
+        records?.append(record)
         reporter.report(record)
         let wantsPicture = command.saveEvery > 0 && record.iteration % command.saveEvery == 0
         let wantsFrame = gif != nil && (record.iteration % frameEvery == 0 || gif!.frameCount == 0)
@@ -38,7 +38,7 @@ final class RunOutputs {
         if wantsPicture {
             try? ImageFile.write(picture, to: intermediatePath(record), jpegQuality: command.jpegQuality)
         }
-        if wantsFrame { gif!.append(picture.resized(width: frameSize.width, height: frameSize.height)) }
+        if wantsFrame { gif!.append(picture) }
     }
 
     /// After each iteration: writes a checkpoint when due or when a signal asked to stop;
@@ -60,10 +60,10 @@ final class RunOutputs {
     func finish(result: Image?) throws {
         reporter.finish()
         if let gif, let path = command.progressGif {
-            if let result { gif.append(result.resized(width: frameSize.width, height: frameSize.height)) }
+            if let result { gif.append(result) }
             try gif.write(to: path)
         }
-        if let path = command.lossPlot {
+        if let path = command.lossPlot, let records {
             try LossPlot(records: records, title: "neural-style losses").write(to: path)
         }
     }

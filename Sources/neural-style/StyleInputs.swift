@@ -12,7 +12,7 @@ enum StyleInputs {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: item, isDirectory: &isDirectory), isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: item).sorted()
-                    .filter { ["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+                    .filter(ImageFile.hasImageExtension)
                 guard !names.isEmpty else { throw StyleTransferError.badOption("no PNG or JPEG pictures in \(item)") }
                 paths += names.map { URL(fileURLWithPath: item).appendingPathComponent($0).path }
             } else {

@@ -12,10 +12,10 @@ final class AnimatedGIFTests: ScratchDirectoryTestCase {
     }
 
     func testFramesColoursDelayAndLoopSurviveGiflibsDecoder() throws {
-        let gif = AnimatedGIF(frameDelay: 0.25)
+        let gif = AnimatedGIF(width: 6, height: 4, frameDelay: 0.25)
         gif.append(Image(width: 6, height: 4, red: 200, green: 40, blue: 16))
         gif.append(Image(width: 6, height: 4, red: 10, green: 180, blue: 90))
-        // A later, larger frame is scaled down to the first frame's size.
+        // A larger frame is scaled down to the animation's size.
         gif.append(halves(width: 12, height: 8, left: [70, 70, 250], right: [250, 250, 250]))
         XCTAssertEqual(gif.frameCount, 3)
         try gif.write(to: path("run.gif"))
@@ -57,11 +57,11 @@ final class AnimatedGIFTests: ScratchDirectoryTestCase {
     }
 
     func testFailedWritesThrowAndLeaveNoFile() throws {
-        XCTAssertThrowsError(try AnimatedGIF().write(to: path("empty.gif"))) { error in
+        XCTAssertThrowsError(try AnimatedGIF(width: 3, height: 3).write(to: path("empty.gif"))) { error in
             guard case .unwritable = error as? ImageError else { return XCTFail("\(error)") }
             XCTAssertTrue(String(describing: error).contains("no frames"))
         }
-        let gif = AnimatedGIF()
+        let gif = AnimatedGIF(width: 3, height: 3)
         gif.append(Image(width: 3, height: 3, red: 1, green: 2, blue: 3))
         XCTAssertThrowsError(try gif.write(to: path("nowhere/out.gif"))) {
             XCTAssertEqual($0 as? ImageError, .missingDirectory(path: path("nowhere")))
