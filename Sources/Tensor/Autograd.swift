@@ -7,19 +7,18 @@ final class GradNode {
     var backward: ((Tensor) -> [Tensor?])?
     /// For leaves: the tensor whose `grad` receives the accumulated gradient.
     weak var leaf: Tensor?
-    /// Whether this vertex stands for a variable rather than an op.
-    let isLeaf: Bool
+    /// Whether this vertex stands for a variable rather than an op (ops always have inputs).
+    var isLeaf: Bool { parents.isEmpty }
 
     init(parents: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) {
+        precondition(!parents.isEmpty, "an op vertex needs its inputs")
         self.parents = parents
         self.backward = backward
-        isLeaf = false
     }
 
     init(leaf: Tensor) {
         parents = []
         self.leaf = leaf
-        isLeaf = true
     }
 }
 
@@ -46,7 +45,13 @@ extension Tensor {
             guard let g = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
             if node.isLeaf {
                 if let leaf = node.leaf { // nil when the variable was released: nobody wants its gradient
-                    leaf.grad = leaf.grad.map { Backend.current.binary(.add, $0, g.reordered(to: $0.layout)) } ?? g
+                    if var sum = leaf.grad {
+                        leaf.grad = nil
+                        Tensor.accumulate(g, into: &sum)
+                        leaf.grad = sum
+                    } else {
+                        leaf.grad = g
+                    }
                 }
                 continue
             }

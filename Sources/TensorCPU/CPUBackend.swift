@@ -117,17 +117,14 @@ public final class CPUBackend: ComputeBackend {
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
                                        geometry: geometry, withBias: false, fusedReLU: false))
-        let mask = reluMask.map { mask -> ReLUMask in
-            guard let mask = mask as? ReLUMask else { fatalError("not a CPU ReLU mask") }
-            return mask
-        }
-        var dy = reorder(dy, to: mask?.layout ?? plan.outputLayout)
+        let mask = reluMask.map(ReLUMask.from)
+        // A mask is laid out like the convolution's output, so one reorder serves both.
+        var dy = reorder(dy, to: plan.outputLayout)
         if gradientPrecision == .bfloat16, let primitive = plan.bfloat16BackwardData {
             return bfloat16BackwardData(dy, mask: mask, weight: weight, primitive: primitive, inputShape: inputShape,
                                         inputLayout: inputLayout)
         }
-        if let reluMask { dy = reluBackward(dy, mask: reluMask) }
-        dy = reorder(dy, to: plan.outputLayout)
+        if let mask { dy = reluBackward(dy, mask: mask) }
         let primitive = plan.backwardData
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
@@ -276,7 +273,7 @@ public final class CPUBackend: ComputeBackend {
     }
 
     public func reluBackward(_ dy: Tensor, mask: AnyObject) -> Tensor {
-        guard let mask = mask as? ReLUMask else { fatalError("not a CPU ReLU mask") }
+        let mask = ReLUMask.from(mask)
         let dy = reorder(dy, to: mask.layout)
         let dx = Tensor(shape: mask.shape, layout: mask.layout, storage: Storage(count: dy.count))
         let (pg, pm, pd) = (dy.storage.pointer, mask.bytes, dx.storage.pointer)
@@ -320,12 +317,12 @@ public final class CPUBackend: ComputeBackend {
     /// What a Gram matrix's backward keeps of its input: the AMX plan with the bfloat16 part it
     /// used (half the size of the features), or the features themselves.
     private final class GramInput {
-        let shape: [Int]
-        let features: Tensor?
-        let amx: (plan: BFloat16Gram, high: Storage)?
-        init(shape: [Int], features: Tensor?, amx: (plan: BFloat16Gram, high: Storage)?) {
-            (self.shape, self.features, self.amx) = (shape, features, amx)
+        enum Kept {
+            case amx(BFloat16Gram, high: Storage, shape: [Int])
+            case features(Tensor)
         }
+        let kept: Kept
+        init(_ kept: Kept) { self.kept = kept }
     }
 
     /// The AMX plan for blocked features of `shape`, if bfloat16 is allowed and oneDNN runs it on AMX.
@@ -341,7 +338,7 @@ public final class CPUBackend: ComputeBackend {
     public func gram(_ x: Tensor, scale: Float) -> (y: Tensor, context: AnyObject) {
         if let plan = bfloat16Gram(x.shape, x.layout) {
             let (g, high) = plan(x, scale: scale)
-            return (g, GramInput(shape: x.shape, features: nil, amx: (plan, high)))
+            return (g, GramInput(.amx(plan, high: high, shape: x.shape)))
         }
         let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
@@ -351,13 +348,16 @@ public final class CPUBackend: ComputeBackend {
             dnnlCheck(dnnl_sgemm(78, 84, Int64(c), Int64(c), Int64(hw), scale, f, Int64(hw), f, Int64(hw),
                                  0, g.storage.pointer + sample * c * c, Int64(c)), "sgemm(gram)")
         }
-        return (g, GramInput(shape: x.shape, features: x, amx: nil))
+        return (g, GramInput(.features(x)))
     }
 
     public func gramBackward(_ dg: Tensor, scale: Float, context: AnyObject) -> Tensor {
         guard let input = context as? GramInput else { fatalError("not a CPU Gram context") }
-        if let (plan, high) = input.amx { return plan.backward(dg, high: high, shape: input.shape, scale: scale) }
-        guard let x = input.features else { fatalError("Gram context without its features") }
+        let x: Tensor
+        switch input.kept {
+        case let .amx(plan, high, shape): return plan.backward(dg, high: high, shape: shape, scale: scale)
+        case let .features(features): x = features
+        }
         // The plain copy is made again rather than kept: a reorder costs less than holding a
         // second copy of the largest activations.
         let plain = reorder(x, to: .plain)

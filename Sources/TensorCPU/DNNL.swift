@@ -23,8 +23,9 @@ func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
 final class DNNLPrimitive {
     let descriptor: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
-    /// The scratch memory each execution needs.
+    /// The scratch memory each execution needs, and its size.
     let scratchpad: dnnl_memory_desc_t
+    let scratchpadBytes: Int
 
     /// Creates the primitive described by `opDescriptor`, or nil if oneDNN has no implementation.
     convenience init?(_ opDescriptor: UnsafeRawPointer, engine: dnnl_engine_t, hint: DNNLPrimitive? = nil,
@@ -42,7 +43,9 @@ final class DNNLPrimitive {
         dnnlCheck(dnnl_primitive_create(&primitive, pd), "primitive_create")
         descriptor = pd
         self.primitive = primitive!
-        scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
+        var scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)?.pointee ?? dnnl_memory_desc_t()
+        scratchpadBytes = dnnl_memory_desc_get_size(&scratchpad)
+        self.scratchpad = scratchpad
     }
 
     deinit {
@@ -168,7 +171,7 @@ final class DNNLContext {
             memories.append(dnnl_exec_arg_t(arg: argument, memory: memory))
         }
         var scratchpad = primitive.scratchpad
-        let scratchBytes = dnnl_memory_desc_get_size(&scratchpad)
+        let scratchBytes = primitive.scratchpadBytes
         let scratch = scratchBytes > 0 ? BufferPool.shared.take(scratchBytes) : nil
         if let scratch {
             var memory: dnnl_memory_t?
@@ -204,9 +207,13 @@ final class DNNLContext {
         if dnnl_memory_desc_equal(&a, &b) != 0 {
             result.raw.copyMemory(from: source, byteCount: dnnl_memory_desc_get_size(&b))
         } else {
-            let primitive = reorderCache.first { sameLayout($0.from, a) && sameLayout($0.to, b) }?.primitive
-                ?? reorder(from: a, to: b)
-            if !reorderCache.contains(where: { $0.primitive === primitive }) { reorderCache.append((a, b, primitive)) }
+            let primitive: DNNLPrimitive
+            if let cached = reorderCache.first(where: { sameLayout($0.from, a) && sameLayout($0.to, b) }) {
+                primitive = cached.primitive
+            } else {
+                primitive = reorder(from: a, to: b)
+                reorderCache.append((a, b, primitive))
+            }
             execute(primitive, [(DNNLArgument.src, a, source), (DNNLArgument.dst, b, result.raw)])
         }
         return result

@@ -6,14 +6,20 @@ final class ReLUMask {
     let shape: [Int]
     let layout: Layout
     let count: Int
-    let bytes: UnsafeMutablePointer<UInt8>
+    private let storage: Storage
+    /// The mask's bytes, valid while the mask is alive.
+    var bytes: UnsafeMutablePointer<UInt8> { storage.raw.assumingMemoryBound(to: UInt8.self) }
 
     init(shape: [Int], layout: Layout) {
         self.shape = shape
         self.layout = layout
         count = shape.reduce(1, *)
-        bytes = BufferPool.shared.take(count).bindMemory(to: UInt8.self, capacity: count)
+        storage = Storage(bytes: count)
     }
 
-    deinit { BufferPool.shared.give(UnsafeMutableRawPointer(bytes), bytes: count) }
+    /// `object` as a CPU mask; anything else is a programming error (a mask from another backend).
+    static func from(_ object: AnyObject) -> ReLUMask {
+        guard let mask = object as? ReLUMask else { fatalError("not a CPU ReLU mask") }
+        return mask
+    }
 }
