@@ -5,16 +5,12 @@ set -euo pipefail
 packages=(libdnnl-dev libturbojpeg0-dev libpng-dev libgif-dev python3 python3-pip)
 missing=()
 for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" && continue
+    # A python3 or pip outside Debian's packages (e.g. pyenv's) serves as well.
+    [ "$package" = python3 ] && command -v python3 >/dev/null && continue
+    [ "$package" = python3-pip ] && python3 -m pip --version >/dev/null 2>&1 && continue
+    missing+=("$package")
 done
-# A pip outside Debian's package (e.g. pyenv's) serves as well as python3-pip.
-if [[ " ${missing[*]} " == *" python3-pip "* ]] && python3 -m pip --version >/dev/null 2>&1; then
-    missing=("${missing[@]/python3-pip}")
-fi
-if [[ " ${missing[*]} " == *" python3 "* ]] && command -v python3 >/dev/null; then
-    missing=("${missing[@]/python3}")
-fi
-read -r -a missing <<< "${missing[*]}"
 if [ ${#missing[@]} -eq 0 ]; then
     echo "System packages: all present (${packages[*]})."
     exit 0
