@@ -53,8 +53,7 @@ struct GatysBenchmark: ParsableCommand {
             throw ValidationError("--gradient-precision must be bfloat16 or float32")
         }
         prepareComputeBackend(gradientPrecision: precision)
-        let url = weights.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
-        let network = try VGG19(contentsOf: url)
+        let network = try VGG19.load(path: weights)
         let contentImage = try ImageFile.read(content).resized(width: width, height: height)
         let styleImage = try ImageFile.read(style).resized(width: width, height: height)
         var options = GatysOptions()

@@ -171,7 +171,7 @@ struct NeuralStyleCommand: ParsableCommand {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
         let saved = try resume.map { try Checkpoint(contentsOf: $0) }
-        let network = try loadNetwork(pooling: options.pooling)
+        let network = try VGG19.load(path: weights, pooling: options.pooling)
         let contentImage = try ImageFile.read(content)
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
@@ -264,14 +264,6 @@ struct NeuralStyleCommand: ParsableCommand {
         guard styleScale > 0 else { throw StyleTransferError.badOption("--style-scale must be positive") }
         options.styleScale = styleScale
         return options
-    }
-
-    private func loadNetwork(pooling: PoolingKind) throws -> VGG19 {
-        let url = weights.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw StyleTransferError.missingWeights(path: url.path)
-        }
-        return try VGG19(contentsOf: url, pooling: pooling)
     }
 
     /// A comma-separated list of integers.
