@@ -88,7 +88,7 @@ public final class GatysStyleTransfer {
                     record.level = index + 1
                     record.elapsed = Date().timeIntervalSince(start)
                     onEvaluation(record) { self.render(values, shape: shape) }
-                    return (total.scalar, image.grad!.toArray())
+                    return (total.item(), image.grad!.toArray())
                 }
                 let position = Position(level: index, levels: levels.count, iteration: optimizer.iteration,
                                         iterations: level.iterations)

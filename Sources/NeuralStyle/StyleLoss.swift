@@ -96,13 +96,13 @@ public final class StyleLoss {
         var styleTerms: [String: Float] = [:]
         for layer in styleLayers {
             guard let layerTotal = layerTotals[layer.name] else { continue }
-            styleTerms[layer.name] = layerTotal.scalar
+            styleTerms[layer.name] = layerTotal.item()
             style = style.map { $0 + layerTotal } ?? layerTotal
         }
         let tv = image.totalVariation() * (tvWeight / 2)
         let total = [content, style].compactMap { $0 }.reduce(tv, +)
-        let terms = IterationRecord(iteration: 0, total: total.scalar, content: content?.scalar ?? 0,
-                                    style: style?.scalar ?? 0, tv: tv.scalar, styleLayers: styleTerms, elapsed: 0)
+        let terms = IterationRecord(iteration: 0, total: total.item(), content: content?.item() ?? 0,
+                                    style: style?.item() ?? 0, tv: tv.item(), styleLayers: styleTerms, elapsed: 0)
         return (total, terms)
     }
 

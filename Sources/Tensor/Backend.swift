@@ -34,18 +34,69 @@ public enum BinaryOperation: Hashable, Sendable {
     case subtract
     /// `a · b`
     case multiply
+    /// `a / b`
+    case divide
 }
 
-/// The seam between the engine and a device: every kernel the ops need, with no autograd.
+/// Element-wise functions of one tensor every backend provides.
+public enum UnaryOperation: Hashable, Sendable {
+    /// Hyperbolic tangent.
+    case tanh
+    /// `1 / (1 + e^−x)`.
+    case sigmoid
+    /// Square root.
+    case sqrt
+    /// `x²`.
+    case square
+    /// `min(max(x, low), high)` (ReLU6 is `clamp(0, 6)`); the gradient passes where `low < x < high`.
+    case clamp(low: Float, high: Float)
+}
+
+/// Padding added around the two spatial axes of an NCHW tensor, each side on its own.
+public struct Padding2D: Hashable, Sendable {
+    /// Rows added above and below, columns added left and right.
+    public var top: Int, bottom: Int, left: Int, right: Int
+
+    /// Pads each side by its own amount.
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        (self.top, self.bottom, self.left, self.right) = (top, bottom, left, right)
+    }
+
+    /// The same amount on every side.
+    public init(_ all: Int) { self.init(top: all, bottom: all, left: all, right: all) }
+}
+
+/// What padded pixels hold.
+public enum PaddingMode: String, Hashable, Sendable {
+    /// Zeros.
+    case zero
+    /// The picture mirrored at its edge, the edge itself not repeated (PyTorch's `ReflectionPad2d`).
+    case reflect
+}
+
+/// The seam between the engine and a device: memory and every kernel the ops need, with no autograd.
 ///
 /// Kernels take and return tensors that do not record gradients; the ops in this module
 /// wrap them with their backward rules. A backend may return any `Layout` that the shape
-/// supports, and must accept any layout it returned.
+/// supports, and must accept any layout it returned. Memory belongs to the backend: tensors
+/// are made by `upload`, read by `download`, and changed in place only by the kernels marked so.
 public protocol ComputeBackend: AnyObject {
+    // MARK: memory
+
+    /// A plain tensor holding `values` in row-major order.
+    func upload(_ values: [Float], shape: [Int]) -> Tensor
+    /// The elements of `x` in logical row-major order, whatever its layout.
+    func download(_ x: Tensor) -> [Float]
     /// A tensor of `shape` in `layout`, every element `value`.
     func filled(shape: [Int], layout: Layout, value: Float) -> Tensor
+    /// A copy of `x` in new memory (same shape and layout).
+    func copy(_ x: Tensor) -> Tensor
+    /// Overwrites `target`'s elements with `source`'s (same shape; layouts may differ), in place.
+    func assign(_ source: Tensor, to target: Tensor)
     /// The same values in another memory order.
     func reorder(_ x: Tensor, to layout: Layout) -> Tensor
+
+    // MARK: convolution and pooling
 
     /// 2-D cross-correlation of NCHW `x` with OIHW `weight` plus optional bias `[O]`,
     /// followed by `max(·, 0)` when `applyingReLU`.
@@ -66,12 +117,19 @@ public protocol ComputeBackend: AnyObject {
     func poolingBackward(_ dy: Tensor, inputShape: [Int], inputLayout: Layout, kind: PoolingKind,
                          geometry: WindowGeometry, context: AnyObject?) -> Tensor
 
-    /// `a ∘ b` element by element; both in the same layout and shape.
+    // MARK: element-wise
+
+    /// `a ∘ b` element by element. Same shapes may come in any (shared) layout; different
+    /// shapes are broadcast NumPy-style (equal ranks, each axis equal or 1) and must be plain.
     func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor
     /// `sum += x` in place; both in the same layout and shape.
     func add(_ x: Tensor, into sum: Tensor)
-    /// `x · factor`.
-    func scaled(_ x: Tensor, by factor: Float) -> Tensor
+    /// `x · scale + shift`, any layout.
+    func affine(_ x: Tensor, scale: Float, shift: Float) -> Tensor
+    /// `f(x)` element by element, any layout.
+    func unary(_ operation: UnaryOperation, _ x: Tensor) -> Tensor
+    /// `dy · f′` for `y = f(x)`, given both (a backend reads whichever it needs); layout of `x`.
+    func unaryBackward(_ operation: UnaryOperation, _ dy: Tensor, x: Tensor, y: Tensor) -> Tensor
     /// `max(x, 0)`.
     func relu(_ x: Tensor) -> Tensor
     /// Which elements of a ReLU output `y` are positive, in a compact form of the backend's
@@ -79,24 +137,63 @@ public protocol ComputeBackend: AnyObject {
     func reluMask(_ y: Tensor) -> AnyObject
     /// `dy` where `mask` is set, else 0.
     func reluBackward(_ dy: Tensor, mask: AnyObject) -> Tensor
-    /// Sum of all elements, accumulated in double precision.
-    func sum(_ x: Tensor) -> Float
-    /// `Σ|x|` over all elements.
-    func absoluteSum(_ x: Tensor) -> Float
+
+    // MARK: reductions and shapes (plain tensors)
+
+    /// Plain `x` summed over every axis where `shape` has 1 (same rank), accumulated in double
+    /// precision; a one-element `shape` sums everything.
+    func sum(_ x: Tensor, to shape: [Int]) -> Tensor
+    /// Plain `x` repeated along every axis where it has 1 to reach `shape` (same rank).
+    func broadcast(_ x: Tensor, to shape: [Int]) -> Tensor
+    /// `Σ|x|` over all elements, as a one-element tensor.
+    func absoluteSum(_ x: Tensor) -> Tensor
+    /// Elements `range` of axis `axis` of plain `x`.
+    func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor
+    /// Plain tensors joined along `axis` (equal elsewhere).
+    func concatenate(_ xs: [Tensor], axis: Int) -> Tensor
+    /// Per batch entry of plain `[B, M, K]` `a` and `[B, K, N]` `b` (either transposed in its
+    /// last two axes when asked; a batch of 1 is shared by every entry of the other): `a·b`.
+    func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool) -> Tensor
+
+    // MARK: images
+
+    /// NCHW `x` padded by `padding` with `mode`, any layout.
+    func pad(_ x: Tensor, _ padding: Padding2D, mode: PaddingMode) -> Tensor
+    /// Gradient of `pad` with respect to its input (of shape `inputShape`, layout of `dy`).
+    func padBackward(_ dy: Tensor, _ padding: Padding2D, mode: PaddingMode, inputShape: [Int]) -> Tensor
+    /// NCHW `x` with each pixel repeated `factor`×`factor` times (nearest-neighbour upsampling).
+    func upsampleNearest(_ x: Tensor, factor: Int) -> Tensor
+    /// Gradient of `upsampleNearest`: each `factor`×`factor` block of `dy` summed.
+    func upsampleNearestBackward(_ dy: Tensor, factor: Int) -> Tensor
+    /// Instance normalisation of NCHW `x` per sample and channel, `(x − μ)/sqrt(σ² + epsilon)` with
+    /// the biased variance, then `· gamma + beta` (shapes `[C]`, or `[N, C]` for one per sample),
+    /// then `max(·, 0)` if `applyingReLU`. `context` is what backward needs.
+    func instanceNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float,
+                      applyingReLU: Bool) -> (y: Tensor, context: AnyObject)
+    /// Gradients of `instanceNorm` with respect to `x`, `gamma` and `beta` (nil where not given).
+    func instanceNormBackward(_ dy: Tensor, context: AnyObject) -> (x: Tensor, gamma: Tensor?, beta: Tensor?)
 
     /// Per sample of NCHW `x` (any layout): `F Fᵀ · scale` with `F` the C×(H·W) matrix; shape
-    /// `[N, C, C]`. `context` is what the backward pass needs of `x`, in a form of the backend's choosing.
+    /// `[N, C, C]`. `context` is what the backward pass needs of `x`, in a form of the backend's
+    /// choosing. (A batched matmul with a layout-aware fast path.)
     func gram(_ x: Tensor, scale: Float) -> (y: Tensor, context: AnyObject)
     /// Gradient of `gram` with respect to its input, laid out like that input.
     func gramBackward(_ dg: Tensor, scale: Float, context: AnyObject) -> Tensor
 
-    /// `Σ_{n,c,i<H−1,j<W−1} (x[i,j]−x[i,j+1])² + (x[i,j]−x[i+1,j])²` over plain NCHW `x`.
-    func totalVariation(_ x: Tensor) -> Float
-    /// Gradient of `totalVariation` times `scale`.
-    func totalVariationBackward(_ x: Tensor, scale: Float) -> Tensor
+    // MARK: optimiser updates (in place, so that parameters and state stay on the device)
+
+    /// `y += alpha · x` in place (same shape and layout).
+    func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor)
+    /// `Σ a·b`, as a one-element tensor (same shape and layout).
+    func dot(_ a: Tensor, _ b: Tensor) -> Tensor
+    /// One Adam step on `parameter` in place with gradient `gradient` and moments `m`, `v`
+    /// (updated in place): `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`,
+    /// `p ← p − stepSize · m / (sqrt(v / correction2) + epsilon)`.
+    func adamUpdate(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, beta1: Float, beta2: Float,
+                    stepSize: Float, correction2: Float, epsilon: Float)
 }
 
-/// Where ops run. Set once at start-up (e.g. `Backend.current = CPUBackend()`).
+/// Where ops run. The caller chooses it once at start-up (e.g. `Backend.current = CPUBackend()`).
 public enum Backend {
     nonisolated(unsafe) private static var installed: ComputeBackend?
 

@@ -75,3 +75,10 @@ public func parallelSum(_ count: Int, _ f: (Range<Int>) -> Double) -> Double {
     forEachRange(indices) { partials[$0.lowerBound] = f(ranges[$0.lowerBound]) }
     return partials.reduce(0, +)
 }
+
+/// Runs `body(i)` for every `i` in `0..<count` on all cores, one index per task: for loops
+/// over a few large independent items (planes of an image, samples of a batch).
+public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
+    guard count > 1 else { return count == 1 ? body(0) : () }
+    forEachRange((0..<count).map { $0..<($0 + 1) }) { body($0.lowerBound) }
+}

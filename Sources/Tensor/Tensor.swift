@@ -29,10 +29,11 @@ public final class Tensor {
         if requiresGrad { gradNode = GradNode(leaf: self) }
     }
 
-    /// A plain tensor holding `values` in row-major order.
+    /// A plain tensor holding `values` in row-major order, in the current backend's memory.
     public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
         precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
-        self.init(shape: shape, storage: Storage(values), requiresGrad: requiresGrad)
+        let uploaded = Backend.current.upload(values, shape: shape)
+        self.init(shape: shape, layout: uploaded.layout, storage: uploaded.storage, requiresGrad: requiresGrad)
     }
 
     /// A one-element tensor of shape `[]`.
@@ -48,17 +49,14 @@ public final class Tensor {
     /// Number of elements.
     public var count: Int { storage.count }
 
-    /// The single element of a one-element tensor.
-    public var scalar: Float {
-        precondition(count == 1, "scalar of a tensor with \(count) elements")
-        return storage.pointer[0]
+    /// The single element of a one-element tensor, copied to the host (a device waits for it).
+    public func item() -> Float {
+        precondition(count == 1, "item() of a tensor with \(count) elements")
+        return Backend.current.download(self)[0]
     }
 
-    /// The elements in logical row-major order, whatever the layout.
-    public func toArray() -> [Float] {
-        let plain = layout == .plain ? self : Backend.current.reorder(self, to: .plain)
-        return Array(plain.storage.buffer)
-    }
+    /// The elements in logical row-major order, whatever the layout, copied to the host.
+    public func toArray() -> [Float] { Backend.current.download(self) }
 
     /// The same values, cut from the tape: gradients will not flow through the result.
     public func detached() -> Tensor {
@@ -67,19 +65,32 @@ public final class Tensor {
 
     /// A leaf copy of this tensor that records the ops applied to it, for `backward()`.
     public func variable() -> Tensor {
-        let copy = Storage(count: count)
-        copy.pointer.update(from: storage.pointer, count: count)
-        return Tensor(shape: shape, layout: layout, storage: copy, requiresGrad: true)
+        let copy = Backend.current.copy(self)
+        return Tensor(shape: shape, layout: layout, storage: copy.storage, requiresGrad: true)
     }
 
-    /// Overwrites a leaf's elements (optimiser steps); forgets any stale gradient.
-    public func update(_ values: UnsafeBufferPointer<Float>) {
+    /// Whether this leaf is a variable (trainable); switching it off freezes it. Only leaves
+    /// (tensors no op produced) may be switched.
+    public var isTrainable: Bool {
+        get { gradNode?.isLeaf ?? false }
+        set {
+            precondition(gradNode == nil || gradNode!.isLeaf, "only leaves can be made trainable or frozen")
+            gradNode = newValue ? (gradNode ?? GradNode(leaf: self)) : nil
+            if !newValue { grad = nil }
+        }
+    }
+
+    /// Overwrites a leaf's elements with `values`' (an optimiser step, a loaded checkpoint);
+    /// forgets any stale gradient.
+    public func assign(_ values: Tensor) {
         precondition(gradNode == nil || gradNode?.leaf === self, "only leaves can be updated in place")
-        precondition(values.count == count, "update with \(values.count) values for \(count) elements")
-        storage.pointer.update(from: values.baseAddress!, count: count)
-        storage.markModified()
+        precondition(values.shape == shape, "assign \(values.shape) to \(shape)")
+        Backend.current.assign(values, to: self)
         grad = nil
     }
+
+    /// Forgets the gradient of the last `backward()`.
+    public func zeroGrad() { grad = nil }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -49,7 +49,30 @@ public final class CPUBackend: ComputeBackend {
         self.gradientPrecision = gradientPrecision
     }
 
-    // MARK: layout
+    // MARK: memory and layout
+
+    public func upload(_ values: [Float], shape: [Int]) -> Tensor {
+        Tensor(shape: shape, storage: Storage(values))
+    }
+
+    public func download(_ x: Tensor) -> [Float] {
+        let plain = reorder(x, to: .plain)
+        return withExtendedLifetime(plain) { Array(plain.storage.buffer) }
+    }
+
+    public func copy(_ x: Tensor) -> Tensor {
+        let copy = Storage(count: x.count)
+        copy.pointer.update(from: x.storage.pointer, count: x.count)
+        return Tensor(shape: x.shape, layout: x.layout, storage: copy)
+    }
+
+    public func assign(_ source: Tensor, to target: Tensor) {
+        precondition(source.shape == target.shape, "assign \(source.shape) to \(target.shape)")
+        let source = reorder(source, to: target.layout)
+        guard source.storage !== target.storage else { return }
+        target.storage.pointer.update(from: source.storage.pointer, count: target.count)
+        target.storage.markModified()
+    }
 
     public func filled(shape: [Int], layout: Layout, value: Float) -> Tensor {
         let storage = Storage(count: shape.reduce(1, *))
@@ -224,7 +247,8 @@ public final class CPUBackend: ComputeBackend {
 
     // MARK: element-wise
 
-    public func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
+    /// `a ∘ b` for operands of one shape and layout.
+    func sameShapeBinary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape && a.layout == b.layout, "binary op on \(a) and \(b)")
         let y = Tensor(shape: a.shape, layout: a.layout, storage: Storage(count: a.count))
         let (pa, pb, py) = (a.storage.pointer, b.storage.pointer, y.storage.pointer)
@@ -233,6 +257,7 @@ public final class CPUBackend: ComputeBackend {
             case .add: for i in range { py[i] = pa[i] + pb[i] }
             case .subtract: for i in range { py[i] = pa[i] - pb[i] }
             case .multiply: for i in range { py[i] = pa[i] * pb[i] }
+            case .divide: for i in range { py[i] = pa[i] / pb[i] }
             }
         }
         return y
@@ -243,13 +268,6 @@ public final class CPUBackend: ComputeBackend {
         let (px, ps) = (x.storage.pointer, sum.storage.pointer)
         parallelChunks(x.count) { range in for i in range { ps[i] += px[i] } }
         sum.storage.markModified()
-    }
-
-    public func scaled(_ x: Tensor, by factor: Float) -> Tensor {
-        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
-        let (px, py) = (x.storage.pointer, y.storage.pointer)
-        parallelChunks(x.count) { range in for i in range { py[i] = px[i] * factor } }
-        return y
     }
 
     public func relu(_ x: Tensor) -> Tensor {
@@ -292,24 +310,6 @@ public final class CPUBackend: ComputeBackend {
         guard let forward = DNNLPrimitive(&desc, engine: context.engine) else { fatalError("oneDNN has no ReLU") }
         reluPlans[key] = forward
         return forward
-    }
-
-    public func sum(_ x: Tensor) -> Float {
-        let p = x.storage.pointer
-        return Float(parallelSum(x.count) { range in
-            var s = 0.0
-            for i in range { s += Double(p[i]) }
-            return s
-        })
-    }
-
-    public func absoluteSum(_ x: Tensor) -> Float {
-        let p = x.storage.pointer
-        return Float(parallelSum(x.count) { range in
-            var s = 0.0
-            for i in range { s += Double(abs(p[i])) }
-            return s
-        })
     }
 
     // MARK: Gram matrices
@@ -372,44 +372,5 @@ public final class CPUBackend: ComputeBackend {
                                  0, dx.storage.pointer + sample * c * hw, Int64(hw)), "sgemm(gram backward)")
         }
         return reorder(dx, to: x.layout)
-    }
-
-    // MARK: total variation
-
-    public func totalVariation(_ x: Tensor) -> Float {
-        precondition(x.layout == .plain && x.shape.count == 4)
-        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
-        let p = x.storage.pointer
-        var total = 0.0
-        for plane in 0..<planes {
-            let base = p + plane * h * w
-            for i in 0..<(h - 1) {
-                for j in 0..<(w - 1) {
-                    let v = base[i * w + j]
-                    let right = v - base[i * w + j + 1], down = v - base[(i + 1) * w + j]
-                    total += Double(right * right + down * down)
-                }
-            }
-        }
-        return Float(total)
-    }
-
-    public func totalVariationBackward(_ x: Tensor, scale: Float) -> Tensor {
-        let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
-        let dx = filled(shape: x.shape, layout: .plain, value: 0)
-        let (p, d) = (x.storage.pointer, dx.storage.pointer)
-        for plane in 0..<planes {
-            let base = p + plane * h * w, grad = d + plane * h * w
-            for i in 0..<(h - 1) {
-                for j in 0..<(w - 1) {
-                    let v = base[i * w + j]
-                    let right = 2 * scale * (v - base[i * w + j + 1]), down = 2 * scale * (v - base[(i + 1) * w + j])
-                    grad[i * w + j] += right + down
-                    grad[i * w + j + 1] -= right
-                    grad[(i + 1) * w + j] -= down
-                }
-            }
-        }
-        return dx
     }
 }

@@ -1,4 +1,5 @@
 import Tensor
+import TensorTestSupport
 import XCTest
 
 /// Finite-difference checks of every op's backward rule.
@@ -65,18 +66,13 @@ final class GradientTests: XCTestCase {
 
     func testGramMatrixOfBlockedFeatures() {
         let x = randomTensor([1, 16, 5, 4], layout: .channelsBlocked16, seed: 12)
-        assertGradientsMatch([x]) { $0[0].gramMatrix() }
+        assertGradientsMatch([x]) { $0[0].gramMatrix(scale: 0.05) }
     }
 
     func testMeanSquaredError() {
         let a = randomTensor([1, 16, 3, 3], layout: .channelsBlocked16, seed: 13)
         let b = randomTensor([1, 16, 3, 3], seed: 14)
         assertGradientsMatch([a, b]) { $0[0].meanSquaredError($0[1]) }
-    }
-
-    func testTotalVariation() {
-        let x = randomTensor([1, 3, 6, 7], seed: 15)
-        assertGradientsMatch([x]) { $0[0].totalVariation() }
     }
 
     func testElementwiseArithmeticAndReductions() {
@@ -107,19 +103,7 @@ final class GradientTests: XCTestCase {
         assertGradientsMatch([x]) { inputs in
             let y = inputs[0] * 1.5
             let passedThrough = y + y.relu() // `+` hands the same gradient to both of its inputs
-            return (passedThrough * 2 + y.squared()).sum() + y.gramMatrix().sum()
-        }
-    }
-
-    func testNormalizingGradientScalesTheIncomingGradientToUnitL1Norm() {
-        installBackend()
-        let x = randomTensor([1, 3, 4, 5], seed: 3).variable()
-        let weights = randomTensor([1, 3, 4, 5], seed: 4)
-        XCTAssertEqual(x.normalizingGradient(scale: 7).toArray(), x.toArray(), "forward is the identity")
-        (x.normalizingGradient(scale: 7) * weights).sum().backward()
-        let w = weights.toArray(), norm = w.reduce(0) { $0 + abs($1) }
-        for (g, expected) in zip(x.grad!.toArray(), w.map { 7 * $0 / norm }) {
-            XCTAssertEqual(g, expected, accuracy: 1e-6)
+            return (passedThrough * 2 + y.squared()).sum() + y.gramMatrix(scale: 0.1).sum()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Tensor
+import TensorTestSupport
 import TensorCPU
 import XCTest
 
@@ -12,11 +13,14 @@ final class ParallelLoopTests: XCTestCase {
         let a = Tensor(shape: [count], values: randomValues(count, seed: 40))
         let b = Tensor(shape: [count], values: randomValues(count, seed: 41))
         let (va, vb) = (a.toArray(), b.toArray())
-        XCTAssertEqual(Double(backend.sum(a)), va.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
-        XCTAssertEqual(Double(backend.absoluteSum(a)), va.reduce(0.0) { $0 + Double(abs($1)) }, accuracy: 1e-2)
+        XCTAssertEqual(Double(backend.sum(a, to: [1]).item()), va.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
+        XCTAssertEqual(Double(backend.absoluteSum(a).item()), va.reduce(0.0) { $0 + Double(abs($1)) }, accuracy: 1e-2)
         XCTAssertEqual(backend.binary(.multiply, a, b).toArray(), zip(va, vb).map { $0 * $1 })
-        let sum = backend.scaled(a, by: 1)
+        let sum = backend.affine(a, scale: 1, shift: 0)
         backend.add(b, into: sum)
         XCTAssertEqual(sum.toArray(), zip(va, vb).map { $0 + $1 })
+        XCTAssertEqual(Double(backend.dot(a, b).item()), zip(va, vb).reduce(0.0) { $0 + Double($1.0 * $1.1) }, accuracy: 1e-3)
+        backend.axpy(2, a, sum)
+        XCTAssertEqual(sum.toArray(), zip(va, vb).map { $0 + $1 + 2 * $0 })
     }
 }

@@ -4,28 +4,29 @@ import XCTest
 
 /// Installs an f32 CPU backend (finite differences need f32 gradients) unless one is in
 /// place; other test targets in the same process may have installed a bfloat16 one.
-func installBackend() {
+public func installBackend() {
     if Backend.isInstalled, (Backend.current as? CPUBackend)?.gradientPrecision == .float32 { return }
     Backend.current = CPUBackend(gradientPrecision: .float32)
 }
 
 /// Random values in `-1...1`, reproducible per `seed`.
-func randomValues(_ count: Int, seed: UInt64) -> [Float] {
+public func randomValues(_ count: Int, seed: UInt64) -> [Float] {
     var generator = SeededGenerator(seed: seed)
     return (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
 }
 
 /// A tensor of random values in `layout`.
-func randomTensor(_ shape: [Int], layout: Layout = .plain, seed: UInt64) -> Tensor {
+public func randomTensor(_ shape: [Int], layout: Layout = .plain, seed: UInt64) -> Tensor {
     let plain = Tensor(shape: shape, values: randomValues(shape.reduce(1, *), seed: seed))
     return layout == .plain ? plain : Backend.current.reorder(plain, to: layout)
 }
 
 /// Compares the tape's gradient of `Σ f(inputs) ∘ R` (R random) with central finite
-/// differences at `samples` coordinates of every input. The ops here are piecewise
-/// polynomial of degree ≤ 2, so central differences are exact up to rounding unless a
-/// step crosses a kink (ReLU at 0, a max-pool tie); random inputs make that unlikely.
-func assertGradientsMatch(_ inputs: [Tensor], samples: Int = 16, step: Float = 1e-2, tolerance: Float = 2e-3,
+/// differences at `samples` coordinates of every input. For piecewise polynomials of degree
+/// ≤ 2 central differences are exact up to rounding unless a step crosses a kink (ReLU at 0,
+/// a max-pool tie; random inputs make that unlikely); smooth ops (tanh, normalisation) are
+/// off by O(step²), well inside the tolerance.
+public func assertGradientsMatch(_ inputs: [Tensor], samples: Int = 16, step: Float = 1e-2, tolerance: Float = 2e-3,
                           file: StaticString = #filePath, line: UInt = #line,
                           _ f: ([Tensor]) -> Tensor) {
     let probe = f(inputs)
@@ -52,7 +53,7 @@ func assertGradientsMatch(_ inputs: [Tensor], samples: Int = 16, step: Float = 1
                 let plain = Tensor(shape: input.shape, values: shifted)
                 var xs = inputs
                 xs[index] = input.layout == .plain ? plain : Backend.current.reorder(plain, to: input.layout)
-                return Double(objective(xs).scalar)
+                return Double(objective(xs).item())
             }
             let numeric = Float((loss(at: step) - loss(at: -step)) / Double(2 * step))
             let scale = max(1, abs(numeric), abs(analytic[k]))

@@ -1,0 +1,142 @@
+import Foundation
+import Tensor
+
+/// Element offsets of a row-major shape, with 0 as the stride of every axis of extent 1, so
+/// that walking another (broadcast) shape with them reads the repeated element.
+func broadcastStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 0, count: shape.count)
+    var step = 1
+    for axis in shape.indices.reversed() {
+        strides[axis] = shape[axis] == 1 ? 0 : step
+        step *= shape[axis]
+    }
+    return strides
+}
+
+/// Calls `body(row, offsets)` for each row (all axes but the last) of `shape`, in parallel, with
+/// the first element's offset in each operand described by `strides`.
+func forEachRow(of shape: [Int], strides: [[Int]], _ body: (Int, [Int]) -> Void) {
+    let rank = shape.count
+    let rows = shape.dropLast().reduce(1, *)
+    parallelTasks(min(rows, ProcessInfo.processInfo.activeProcessorCount * 4)) { task in
+        let tasks = min(rows, ProcessInfo.processInfo.activeProcessorCount * 4)
+        for row in (rows * task / tasks)..<(rows * (task + 1) / tasks) {
+            var offsets = [Int](repeating: 0, count: strides.count)
+            var rest = row
+            for axis in (0..<(rank - 1)).reversed() {
+                let index = rest % shape[axis]
+                rest /= shape[axis]
+                for k in strides.indices { offsets[k] += index * strides[k][axis] }
+            }
+            body(row, offsets)
+        }
+    }
+}
+
+extension CPUBackend {
+    public func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
+        if a.shape == b.shape { return sameShapeBinary(operation, a, b) }
+        precondition(a.layout == .plain && b.layout == .plain && a.shape.count == b.shape.count,
+                     "broadcast \(operation) of \(a) and \(b)")
+        let shape = zip(a.shape, b.shape).map { max($0, $1) }
+        guard !shape.isEmpty else { return sameShapeBinary(operation, a, b) }
+        let y = Tensor(shape: shape, storage: Storage(count: shape.reduce(1, *)))
+        let (pa, pb, py) = (a.storage.pointer, b.storage.pointer, y.storage.pointer)
+        let (sa, sb) = (broadcastStrides(a.shape), broadcastStrides(b.shape))
+        let width = shape.last!
+        let (ia, ib) = (sa.last!, sb.last!)
+        forEachRow(of: shape, strides: [sa, sb]) { row, offsets in
+            let (ra, rb, ry) = (pa + offsets[0], pb + offsets[1], py + row * width)
+            switch operation {
+            case .add: for j in 0..<width { ry[j] = ra[j * ia] + rb[j * ib] }
+            case .subtract: for j in 0..<width { ry[j] = ra[j * ia] - rb[j * ib] }
+            case .multiply: for j in 0..<width { ry[j] = ra[j * ia] * rb[j * ib] }
+            case .divide: for j in 0..<width { ry[j] = ra[j * ia] / rb[j * ib] }
+            }
+        }
+        return y
+    }
+
+    public func affine(_ x: Tensor, scale: Float, shift: Float) -> Tensor {
+        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelChunks(x.count) { range in for i in range { py[i] = px[i] * scale + shift } }
+        return y
+    }
+
+    public func unary(_ operation: UnaryOperation, _ x: Tensor) -> Tensor {
+        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelChunks(x.count) { range in
+            switch operation {
+            case .tanh: for i in range { py[i] = Foundation.tanh(px[i]) }
+            case .sigmoid: for i in range { py[i] = 1 / (1 + Foundation.exp(-px[i])) }
+            case .sqrt: for i in range { py[i] = px[i].squareRoot() }
+            case .square: for i in range { py[i] = px[i] * px[i] }
+            case let .clamp(low, high): for i in range { py[i] = min(max(px[i], low), high) }
+            }
+        }
+        return y
+    }
+
+    public func unaryBackward(_ operation: UnaryOperation, _ dy: Tensor, x: Tensor, y: Tensor) -> Tensor {
+        let dy = reorder(dy, to: x.layout)
+        let dx = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let y = reorder(y, to: x.layout)
+        let (pg, px, py, pd) = (dy.storage.pointer, x.storage.pointer, y.storage.pointer, dx.storage.pointer)
+        parallelChunks(x.count) { range in
+            switch operation {
+            case .tanh: for i in range { pd[i] = pg[i] * (1 - py[i] * py[i]) }
+            case .sigmoid: for i in range { pd[i] = pg[i] * py[i] * (1 - py[i]) }
+            case .sqrt: for i in range { pd[i] = pg[i] * 0.5 / py[i] }
+            case .square: for i in range { pd[i] = pg[i] * 2 * px[i] }
+            case let .clamp(low, high): for i in range { pd[i] = px[i] > low && px[i] < high ? pg[i] : 0 }
+            }
+        }
+        return dx
+    }
+
+    // MARK: optimiser kernels
+
+    public func axpy(_ alpha: Float, _ x: Tensor, _ y: Tensor) {
+        precondition(x.count == y.count && x.layout == y.layout, "axpy of \(x) into \(y)")
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelChunks(x.count) { range in for i in range { py[i] += alpha * px[i] } }
+        y.storage.markModified()
+    }
+
+    public func dot(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count && a.layout == b.layout, "dot of \(a) and \(b)")
+        let (pa, pb) = (UnsafeRawPointer(a.storage.pointer), UnsafeRawPointer(b.storage.pointer))
+        let total = parallelSum(a.count) { range in
+            // Sixteen float lanes per chunk (vectorised), the chunk's total in double precision.
+            var lanes = SIMD16<Float>()
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                lanes += pa.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    * pb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                i += 16
+            }
+            var sum = (0..<16).reduce(0.0) { $0 + Double(lanes[$1]) }
+            for j in i..<range.upperBound {
+                sum += Double(pa.load(fromByteOffset: j * 4, as: Float.self)) * Double(pb.load(fromByteOffset: j * 4, as: Float.self))
+            }
+            return sum
+        }
+        return upload([Float(total)], shape: [])
+    }
+
+    public func adamUpdate(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, beta1: Float, beta2: Float,
+                           stepSize: Float, correction2: Float, epsilon: Float) {
+        let gradient = reorder(gradient, to: parameter.layout)
+        let (p, g, pm, pv) = (parameter.storage.pointer, gradient.storage.pointer, m.storage.pointer, v.storage.pointer)
+        parallelChunks(parameter.count) { range in
+            for i in range {
+                pm[i] = beta1 * pm[i] + (1 - beta1) * g[i]
+                pv[i] = beta2 * pv[i] + (1 - beta2) * g[i] * g[i]
+                p[i] -= stepSize * pm[i] / ((pv[i] / correction2).squareRoot() + epsilon)
+            }
+        }
+        for t in [parameter, m, v] { t.storage.markModified() }
+    }
+}

@@ -1,0 +1,138 @@
+import Tensor
+
+/// What instance-norm backward keeps: the normalised input, each plane lane's 1/σ, and the affine
+/// parameters as they were (host copies; they are tiny).
+final class InstanceNormContext {
+    let normalized: Tensor
+    let inverseDeviations: [Float]
+    let gamma: [Float]?, beta: [Float]?
+    let gammaShape: [Int]?, betaShape: [Int]?
+    let appliedReLU: Bool
+
+    init(normalized: Tensor, inverseDeviations: [Float], gamma: Tensor?, beta: Tensor?, appliedReLU: Bool) {
+        self.normalized = normalized
+        self.inverseDeviations = inverseDeviations
+        self.gamma = gamma.map { Array($0.storage.buffer) }
+        self.beta = beta.map { Array($0.storage.buffer) }
+        (gammaShape, betaShape) = (gamma?.shape, beta?.shape)
+        self.appliedReLU = appliedReLU
+    }
+}
+
+extension CPUBackend {
+    /// Index of channel `c` of sample `n` in a γ/β of `shape` (`[C]` or `[N, C]`).
+    private func parameterIndex(_ shape: [Int]?, sample n: Int, channel c: Int, channels: Int) -> Int {
+        shape?.count == 2 ? n * channels + c : c
+    }
+
+    public func instanceNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float,
+                             applyingReLU: Bool) -> (y: Tensor, context: AnyObject) {
+        let planes = Planes(x.shape, x.layout)
+        let (lanes, pixels, channels) = (planes.lanes, planes.height * planes.width, x.shape[1])
+        let normalized = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        var inverseDeviations = [Float](repeating: 0, count: planes.count * lanes)
+        let (px, pn, py) = (x.storage.pointer, normalized.storage.pointer, y.storage.pointer)
+        let (pgamma, pbeta) = (gamma?.storage.pointer, beta?.storage.pointer)
+        let (gammaShape, betaShape) = (gamma?.shape, beta?.shape)
+        inverseDeviations.withUnsafeMutableBufferPointer { deviations in
+            parallelTasks(planes.count) { p in
+                let base = p * planes.size
+                let (n, c0) = planes.sampleAndChannel(p)
+                var mean = [Double](repeating: 0, count: lanes), variance = mean
+                for i in 0..<pixels { for l in 0..<lanes { mean[l] += Double(px[base + i * lanes + l]) } }
+                for l in 0..<lanes { mean[l] /= Double(pixels) }
+                for i in 0..<pixels {
+                    for l in 0..<lanes {
+                        let d = Double(px[base + i * lanes + l]) - mean[l]
+                        variance[l] += d * d
+                    }
+                }
+                var scale = [Float](repeating: 1, count: lanes), shift = [Float](repeating: 0, count: lanes)
+                var means = [Float](repeating: 0, count: lanes), inverse = means
+                for l in 0..<lanes {
+                    let c = c0 + l
+                    inverse[l] = Float(1 / (variance[l] / Double(pixels) + Double(epsilon)).squareRoot())
+                    means[l] = Float(mean[l])
+                    deviations[p * lanes + l] = inverse[l]
+                    if let pgamma { scale[l] = pgamma[parameterIndex(gammaShape, sample: n, channel: c, channels: channels)] }
+                    if let pbeta { shift[l] = pbeta[parameterIndex(betaShape, sample: n, channel: c, channels: channels)] }
+                }
+                let floor: Float = applyingReLU ? 0 : -.infinity
+                for i in 0..<pixels {
+                    for l in 0..<lanes {
+                        let k = base + i * lanes + l
+                        let normal = (px[k] - means[l]) * inverse[l]
+                        pn[k] = normal
+                        py[k] = max(normal * scale[l] + shift[l], floor)
+                    }
+                }
+            }
+        }
+        return (y, InstanceNormContext(normalized: normalized, inverseDeviations: inverseDeviations, gamma: gamma,
+                                       beta: beta, appliedReLU: applyingReLU))
+    }
+
+    public func instanceNormBackward(_ dy: Tensor, context: AnyObject) -> (x: Tensor, gamma: Tensor?, beta: Tensor?) {
+        guard let context = context as? InstanceNormContext else { fatalError("not a CPU instance-norm context") }
+        let normalized = context.normalized
+        let dy = reorder(dy, to: normalized.layout)
+        let planes = Planes(normalized.shape, normalized.layout)
+        let (lanes, pixels, channels) = (planes.lanes, planes.height * planes.width, normalized.shape[1])
+        let dx = Tensor(shape: normalized.shape, layout: normalized.layout, storage: Storage(count: normalized.count))
+        // Per plane lane: Σg and Σg·x̂, from which dβ, dγ and dx all follow.
+        var sums = [Float](repeating: 0, count: planes.count * lanes), products = sums
+        let (pg, pn, pd) = (dy.storage.pointer, normalized.storage.pointer, dx.storage.pointer)
+        sums.withUnsafeMutableBufferPointer { sums in
+            products.withUnsafeMutableBufferPointer { products in
+                parallelTasks(planes.count) { p in
+                    let base = p * planes.size
+                    let (n, c0) = planes.sampleAndChannel(p)
+                    var scale = [Float](repeating: 1, count: lanes), shift = [Float](repeating: 0, count: lanes)
+                    for l in 0..<lanes {
+                        if let g = context.gamma { scale[l] = g[parameterIndex(context.gammaShape, sample: n, channel: c0 + l, channels: channels)] }
+                        if let b = context.beta { shift[l] = b[parameterIndex(context.betaShape, sample: n, channel: c0 + l, channels: channels)] }
+                    }
+                    var sum = [Double](repeating: 0, count: lanes), product = sum
+                    for i in 0..<pixels {
+                        for l in 0..<lanes {
+                            let k = base + i * lanes + l
+                            var g = pg[k]
+                            if context.appliedReLU && pn[k] * scale[l] + shift[l] <= 0 { g = 0 }
+                            sum[l] += Double(g)
+                            product[l] += Double(g * pn[k])
+                        }
+                    }
+                    var meanG = [Float](repeating: 0, count: lanes), meanGX = meanG, factor = meanG
+                    for l in 0..<lanes {
+                        sums[p * lanes + l] = Float(sum[l])
+                        products[p * lanes + l] = Float(product[l])
+                        meanG[l] = Float(sum[l] / Double(pixels))
+                        meanGX[l] = Float(product[l] / Double(pixels))
+                        factor[l] = scale[l] * context.inverseDeviations[p * lanes + l]
+                    }
+                    for i in 0..<pixels {
+                        for l in 0..<lanes {
+                            let k = base + i * lanes + l
+                            var g = pg[k]
+                            if context.appliedReLU && pn[k] * scale[l] + shift[l] <= 0 { g = 0 }
+                            pd[k] = factor[l] * (g - meanG[l] - pn[k] * meanGX[l])
+                        }
+                    }
+                }
+            }
+        }
+        func parameterGradient(_ shape: [Int]?, _ perPlane: [Float]) -> Tensor? {
+            guard let shape else { return nil }
+            var values = [Float](repeating: 0, count: shape.reduce(1, *))
+            for p in 0..<planes.count {
+                let (n, c0) = planes.sampleAndChannel(p)
+                for l in 0..<lanes {
+                    values[parameterIndex(shape, sample: n, channel: c0 + l, channels: channels)] += perPlane[p * lanes + l]
+                }
+            }
+            return upload(values, shape: shape)
+        }
+        return (dx, parameterGradient(context.gammaShape, products), parameterGradient(context.betaShape, sums))
+    }
+}
