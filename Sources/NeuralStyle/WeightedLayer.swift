@@ -2,7 +2,7 @@ import Foundation
 import Models
 
 /// A loss-network layer with its own multiplier, written `name` or `name:weight`.
-public struct WeightedLayer: Equatable, Sendable {
+public struct WeightedLayer: Equatable, Sendable, Codable {
     /// The layer's name in the network (e.g. `relu4_2`).
     public var name: String
     /// Multiplier of this layer's loss term.

@@ -27,6 +27,7 @@ extension Tensor {
     /// `backward` returns one gradient per input (nil where the input needs none).
     static func recorded(_ output: Tensor, from inputs: [Tensor],
                          backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradientRecording.isEnabled else { return output }
         let parents = inputs.map(\.gradNode)
         guard parents.contains(where: { $0 != nil }) else { return output }
         output.gradNode = GradNode(parents: parents, backward: backward)
@@ -96,4 +97,18 @@ extension Tensor {
         }
         return order
     }
+}
+
+/// Whether ops record the tape (on unless inside `withoutGradients`).
+enum GradientRecording {
+    nonisolated(unsafe) static var isEnabled = true
+}
+
+/// Runs `body` without recording any op on the tape: inference with trainable weights
+/// (a preview during training) keeps no activations for a backward pass that will not come.
+public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
+    let saved = GradientRecording.isEnabled
+    GradientRecording.isEnabled = false
+    defer { GradientRecording.isEnabled = saved }
+    return try body()
 }

@@ -124,16 +124,20 @@ public final class CPUBackend: ComputeBackend {
                                        geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
         let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
-        let y = Tensor(shape: plan.outputShape, layout: plan.outputLayout,
-                       storage: Storage(count: plan.outputShape.reduce(1, *)))
+        let direct = plan.outputIsDirect
+        var outputFormat = plan.outputDescriptor
+        let target = direct ? Storage(count: plan.outputShape.reduce(1, *))
+                            : Storage(bytes: dnnl_memory_desc_get_size(&outputFormat))
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
                          (DNNLArgument.weights, weightsFormat, weights.raw),
-                         (DNNLArgument.dst, context.descriptor(y.shape, y.layout), y.storage.raw)]
+                         (DNNLArgument.dst, outputFormat, target.raw)]
         if let bias {
             arguments.append((DNNLArgument.bias, context.descriptor(bias.shape, .plain), bias.storage.raw))
         }
         context.execute(plan.forward, arguments)
-        return y
+        let storage = direct ? target : context.reordered(target.raw, from: outputFormat,
+                                                          to: context.descriptor(plan.outputShape, plan.outputLayout))
+        return Tensor(shape: plan.outputShape, layout: plan.outputLayout, storage: storage)
     }
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
@@ -155,11 +159,13 @@ public final class CPUBackend: ComputeBackend {
         var chosen = primitive.memoryDescriptor(dnnl_query_diff_src_md)
         let direct = sameLayout(chosen, wanted)
         let dx = Storage(count: direct ? inputShape.reduce(1, *) : dnnl_memory_desc_get_size(&chosen) / 4)
+        let gradient = plan.outputGradient(dy)
         context.execute(primitive, [
-            (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
+            (DNNLArgument.diffDst, plan.outputDescriptor, gradient.pointer),
             (DNNLArgument.weights, weightsFormat, weights.raw),
             (DNNLArgument.diffSrc, chosen, dx.raw),
         ])
+        withExtendedLifetime(gradient.keep) {}
         guard !direct else { return Tensor(shape: inputShape, layout: inputLayout, storage: dx) }
         return Tensor(shape: inputShape, layout: inputLayout, storage: context.reordered(dx.raw, from: chosen, to: wanted))
     }
@@ -198,13 +204,15 @@ public final class CPUBackend: ComputeBackend {
         var size = weightsDescriptor
         let blockedWeights = Storage(count: dnnl_memory_desc_get_size(&size) / MemoryLayout<Float>.stride)
         let db = withBias ? Tensor(shape: [weightShape[0]], storage: Storage(count: weightShape[0])) : nil
+        let gradient = plan.outputGradient(dy)
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
-                         (DNNLArgument.diffDst, context.descriptor(dy.shape, dy.layout), dy.storage.raw),
+                         (DNNLArgument.diffDst, plan.outputDescriptor, gradient.pointer),
                          (DNNLArgument.diffWeights, weightsDescriptor, blockedWeights.raw)]
         if let db {
             arguments.append((DNNLArgument.diffBias, context.descriptor(db.shape, .plain), db.storage.raw))
         }
         context.execute(primitive, arguments)
+        withExtendedLifetime(gradient.keep) {}
         let dw = context.reordered(blockedWeights.raw, from: weightsDescriptor,
                                    to: context.descriptor(weightShape, .plain))
         return (Tensor(shape: weightShape, storage: dw), db)

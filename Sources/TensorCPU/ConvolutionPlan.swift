@@ -20,9 +20,14 @@ final class ConvolutionPlan {
     let key: ConvolutionKey
     let outputShape: [Int]
     let outputLayout: Layout
+    /// The memory format the primitives read and write the output in: `outputLayout` itself,
+    /// except for channel counts that are not a multiple of 16 (a network's RGB output), where
+    /// oneDNN picks its own (padded blocked) format rather than fall back to its slow reference
+    /// kernel, and results are reordered to plain.
+    let outputDescriptor: dnnl_memory_desc_t
     let algorithm: dnnl_alg_kind_t
     let forward: DNNLPrimitive
-    private let context: DNNLContext
+    let context: DNNLContext
     private var backwardDataPrimitive: DNNLPrimitive?
     private var backwardWeightsPrimitive: DNNLPrimitive?
 
@@ -36,12 +41,14 @@ final class ConvolutionPlan {
         let g = key.geometry
         let winogradCandidate = g.kernel == 3 && g.stride == 1 && key.inputLayout == .channelsBlocked16
         var chosen: (dnnl_alg_kind_t, DNNLPrimitive)?
+        let outputTag = outputLayout == .plain && key.inputLayout == .channelsBlocked16
+            ? dnnl_format_tag_any : DNNLContext.tag(for: outputLayout, rank: 4)
         for algorithm in winogradCandidate ? [dnnl_convolution_winograd, dnnl_convolution_direct]
                                            : [dnnl_convolution_direct] {
             var src = context.descriptor(key.inputShape, key.inputLayout)
             var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
             var bias = context.descriptor([outChannels], .plain)
-            var dst = context.descriptor(outputShape, outputLayout)
+            var dst = context.descriptor(outputShape, tag: outputTag)
             var desc = dnnl_convolution_desc_t()
             let (strides, pads) = ConvolutionPlan.stridesAndPads(g)
             let status = withUnsafePointer(to: &bias) { bias in
@@ -57,6 +64,7 @@ final class ConvolutionPlan {
         }
         guard let chosen else { fatalError("oneDNN has no convolution for \(key)") }
         (algorithm, forward) = chosen
+        outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
     }
 
     /// oneDNN's per-axis strides and paddings for a square window.
@@ -77,7 +85,7 @@ final class ConvolutionPlan {
         for algorithm in [algorithm, dnnl_convolution_direct] {
             var diffSrc = context.descriptor(key.inputShape, tag: sourceTag)
             var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
-            var diffDst = context.descriptor(outputShape, outputLayout)
+            var diffDst = outputDescriptor
             var desc = dnnl_convolution_desc_t()
             guard dnnl_convolution_backward_data_desc_init(&desc, algorithm, &diffSrc, &weights, &diffDst,
                                                            strides, pads, pads) == dnnl_success,
@@ -117,7 +125,7 @@ final class ConvolutionPlan {
             var src = context.descriptor(key.inputShape, key.inputLayout)
             var diffWeights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
             var diffBias = context.descriptor([key.weightShape[0]], .plain)
-            var diffDst = context.descriptor(outputShape, outputLayout)
+            var diffDst = outputDescriptor
             var desc = dnnl_convolution_desc_t()
             let status = withUnsafePointer(to: &diffBias) { diffBias in
                 dnnl_convolution_backward_weights_desc_init(&desc, algorithm, &src, &diffWeights,
@@ -130,5 +138,17 @@ final class ConvolutionPlan {
             return primitive
         }
         fatalError("oneDNN has no backward-weights convolution for \(key)")
+    }
+}
+
+extension ConvolutionPlan {
+    /// Whether the output format is exactly `outputLayout` (no reorder needed).
+    var outputIsDirect: Bool { sameLayout(outputDescriptor, context.descriptor(outputShape, outputLayout)) }
+
+    /// `dy` (in `outputLayout`) as the primitives want it: its own memory, or a reordered copy.
+    func outputGradient(_ dy: Tensor) -> (pointer: UnsafeMutableRawPointer, keep: Storage) {
+        guard !outputIsDirect else { return (dy.storage.raw, dy.storage) }
+        let copy = context.reordered(dy.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: outputDescriptor)
+        return (copy.raw, copy)
     }
 }

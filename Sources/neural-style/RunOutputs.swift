@@ -5,7 +5,7 @@ import NeuralStyle
 /// Everything a run writes besides the result: the JSON log, intermediate pictures, the
 /// progress GIF, the loss plot and checkpoints.
 final class RunOutputs {
-    private let command: NeuralStyleCommand
+    private let command: TransferCommand
     private let log: LogFile?
     private let gif: AnimatedGIF?
     /// Every evaluation's losses, kept only for a loss plot.
@@ -15,7 +15,7 @@ final class RunOutputs {
     private let levelCount: Int
 
     /// Opens the log (appending when resuming) and prepares the GIF frames at `frameSize`.
-    init(command: NeuralStyleCommand, levels: [GatysOptions.Level], frameSize: (width: Int, height: Int),
+    init(command: TransferCommand, levels: [GatysOptions.Level], frameSize: (width: Int, height: Int),
          resuming: Bool) throws {
         self.command = command
         levelCount = levels.count

@@ -1,0 +1,38 @@
+import Foundation
+import Imaging
+import Models
+import Tensor
+
+/// Runs a trained feed-forward network on pictures: one pass, output exactly the input's size.
+public struct Stylizer {
+    /// The network (input and output RGB in 0…255).
+    public let network: TransformerNet
+
+    /// Wraps `network`.
+    public init(network: TransformerNet) { self.network = network }
+
+    /// Bytes a picture of `width`×`height` needs while it is stylised (activations at full
+    /// size with twice the network's width, padded copies and the result): an upper estimate.
+    public func estimatedBytes(width: Int, height: Int) -> Int {
+        (width + 8) * (height + 8) * 4 * (7 * network.channels + 16)
+    }
+
+    /// The largest `width`×`height` with this aspect ratio whose estimate fits in `bytes`.
+    public func largestSize(fitting bytes: Int, aspectOf width: Int, _ height: Int) -> (width: Int, height: Int) {
+        let perPixel = Double(4 * (7 * network.channels + 16))
+        let scale = (Double(bytes) / perPixel / Double(width * height)).squareRoot()
+        return (max(1, Int(Double(width) * scale) - 8), max(1, Int(Double(height) * scale) - 8))
+    }
+
+    /// `image` in the network's style (samples clamped to 0…255).
+    public func stylize(_ image: Image) -> Image {
+        withoutGradients {
+            let x = Tensor(shape: [1, 3, image.height, image.width], values: FeedForwardTrainer.planar(image))
+            let values = network(x).toArray()
+            let plane = image.width * image.height
+            var samples = [Float](repeating: 0, count: 3 * plane)
+            for i in 0..<plane { for c in 0..<3 { samples[i * 3 + c] = min(max(values[c * plane + i], 0), 255) } }
+            return Image(width: image.width, height: image.height, samples: samples)
+        }
+    }
+}

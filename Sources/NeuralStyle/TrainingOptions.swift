@@ -1,0 +1,56 @@
+import Foundation
+import Models
+import Tensor
+
+/// Everything that shapes the training of a feed-forward network; defaults are pytorch/examples'
+/// `fast_neural_style` (Johnson et al. 2016 with instance norm).
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    /// Optimiser steps; nil means `epochs` passes over the dataset.
+    public var iterations: Int?
+    /// Passes over the dataset when `iterations` is nil.
+    public var epochs = 2
+    /// Pictures per step.
+    public var batchSize = 4
+    /// Side of the square training crops.
+    public var imageSize = 256
+    /// The style picture is resized to `styleSize`×`styleSize` (as pytorch/examples does); nil keeps its size.
+    public var styleSize: Int?
+    /// Weight of the content term.
+    public var contentWeight: Float = 1e5
+    /// Weight of the style term (summed over style layers).
+    public var styleWeight: Float = 1e10
+    /// Weight of the output's total variation (sum of squared neighbour differences, 0…255, per picture).
+    public var tvWeight: Float = 0
+    /// Adam's step size.
+    public var learningRate: Float = 1e-3
+    /// Which VGG computes the losses.
+    public var lossNetwork = "vgg16"
+    /// Content layers with multipliers.
+    public var contentLayers = [WeightedLayer("relu2_2")]
+    /// Style layers with multipliers.
+    public var styleLayers = ["relu1_2", "relu2_2", "relu3_3", "relu4_3"].map { WeightedLayer($0) }
+    /// Width of the network (32 as published, 16 for half width).
+    public var channels = 32
+    /// Seeds the network's initialisation and the order of the pictures.
+    public var seed: UInt64 = 42
+
+    /// The defaults.
+    public init() {}
+
+    /// The steps this run makes over a dataset of `count` pictures.
+    public func totalSteps(datasetCount: Int) -> Int {
+        iterations ?? epochs * ((datasetCount + batchSize - 1) / batchSize)
+    }
+
+    /// Everything that must match for a checkpoint to continue this run (the step count may grow).
+    func fingerprint(datasetCount: Int, styleSide: (Int, Int)) -> String {
+        var copy = self
+        copy.iterations = nil
+        copy.epochs = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let settings = String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)
+        return "\(settings) dataset \(datasetCount) style \(styleSide.0)x\(styleSide.1)"
+    }
+}
+

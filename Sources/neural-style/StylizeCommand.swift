@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+
+/// `neural-style stylize`: paint photographs with a trained feed-forward model, one pass each.
+struct StylizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize",
+        abstract: "Paint pictures with a trained feed-forward model (from 'train' or 'model import').",
+        discussion: "Example: neural-style stylize --model starry.safetensors --input photo.jpg --output out.png")
+
+    /// Colour handling after stylising.
+    enum ColorMode: String, ExpressibleByArgument, CaseIterable {
+        /// Keep the result's luminance and the input's chroma.
+        case luminanceSwap = "luminance-swap"
+    }
+
+    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG in it).", valueName: "file|dir"))
+    var input: String
+
+    @Option(help: ArgumentHelp("The output picture, or a folder for a folder input (same names; created if missing).",
+                               valueName: "file|dir"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Resize each input so its longest side is this first (default: its own size).",
+                               valueName: "px"))
+    var size: Int?
+
+    @Option(help: "luminance-swap: keep the input's colours, take only the painting's light and texture.")
+    var preserveColors: ColorMode?
+
+    @Option(help: "Quality of JPEG outputs, 1-100.")
+    var jpegQuality = 95
+
+    func run() throws {
+        try reportingErrors(stylize)
+    }
+
+    private func stylize() throws {
+        if let size, size < 1 { throw StyleTransferError.badOption("--size must be positive") }
+        guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
+        prepareComputeBackend()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw ImageError.unreadable(path: input, reason: "no such file or folder")
+        }
+        let jobs: [(input: String, output: String)]
+        if isDirectory.boolValue {
+            let names = try FileManager.default.contentsOfDirectory(atPath: input).filter(ImageFile.hasImageExtension).sorted()
+            guard !names.isEmpty else { throw StyleTransferError.badOption("the folder '\(input)' holds no PNG or JPEG picture") }
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            jobs = names.map { ((input as NSString).appendingPathComponent($0), (output as NSString).appendingPathComponent($0)) }
+        } else {
+            jobs = [(input, output)]
+        }
+        for job in jobs { try ImageFile.validateOutput(job.output) }
+        let stylizer = Stylizer(network: try StyleModelFile(contentsOf: model).network)
+        for (index, job) in jobs.enumerated() {
+            var picture = try ImageFile.read(job.input)
+            if let size { picture = picture.resized(longestSide: size) }
+            let needed = stylizer.estimatedBytes(width: picture.width, height: picture.height)
+            guard needed <= BufferPool.shared.budget else {
+                let fits = stylizer.largestSize(fitting: BufferPool.shared.budget, aspectOf: picture.width, picture.height)
+                throw StyleTransferError.badOption("\(job.input) at \(picture.width)×\(picture.height) needs about "
+                    + "\(needed >> 30) GiB; the largest that fits here is about \(fits.width)×\(fits.height) (use --size)")
+            }
+            let start = Date()
+            var result = stylizer.stylize(picture)
+            if preserveColors == .luminanceSwap { result = picture.replacingLuminance(with: result.luminance()).clamped() }
+            try ImageFile.write(result, to: job.output, jpegQuality: jpegQuality)
+            let counter = jobs.count > 1 ? "[\(index + 1)/\(jobs.count)] " : ""
+            print(counter + "Wrote \(job.output) (\(result.width)×\(result.height), "
+                  + String(format: "%.2f s)", Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -1,0 +1,276 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+
+/// `neural-style transfer` (the default subcommand): paint a photograph in the style of one or
+/// more pictures by optimisation.
+struct TransferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer",
+        abstract: "Paint a photograph in the style of a painting (Gatys et al. optimisation through VGG; the default).",
+        discussion: "Example: neural-style --content photo.jpg --style starry_night.jpg --output out.png")
+
+    // Optional to the parser so that subcommands need neither; required by `run()`.
+    @Option(help: ArgumentHelp("Content image (PNG or JPEG). Required.", valueName: "file"))
+    var content: String?
+
+    @Option(help: ArgumentHelp("Style image(s), comma-separated; a directory means every PNG/JPEG in it. Required.",
+                               valueName: "file|dir[,…]"))
+    var style: String?
+
+    @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg).", valueName: "file"))
+    var output = "out.png"
+
+    @Option(help: "Longest side of the output in pixels; the content is resized only if it differs.")
+    var size = 512
+
+    @Option(help: ArgumentHelp("Optimisation iterations (one objective evaluation each); with --scales, one "
+                               + "number per level or one for all.", valueName: "n[,n…]"))
+    var iterations = "1000"
+
+    @Option(help: ArgumentHelp("Coarse to fine: longest sides of successive levels, each starting from the previous "
+                               + "result upsampled (e.g. 256,512,1024); replaces --size.", valueName: "px,px[,…]"))
+    var scales: String?
+
+    @Option(help: ArgumentHelp("luminance-swap: keep the content's colours after optimising; histogram: recolour the "
+                               + "styles to the content's colour statistics first; luminance-only: transfer style on "
+                               + "luminance alone, then add the content's colours.",
+                               valueName: "mode"))
+    var preserveColors: String?
+
+    @Option(help: ArgumentHelp("Spatial control: one black/white mask per style (white = where that style goes), or one "
+                               + "colour-coded mask with --mask-colors. Unmasked areas keep the content.",
+                               valueName: "file[,file…]"))
+    var masks: String?
+
+    @Option(help: ArgumentHelp("The colour of each style's region in a colour-coded mask, in style order.",
+                               valueName: "#rrggbb[,…]"))
+    var maskColors: String?
+
+    @Option(help: "Optimiser: lbfgs or adam.")
+    var optimizer = "lbfgs"
+
+    @Option(help: ArgumentHelp("Step length (default: 1 for lbfgs, 10 for adam).", valueName: "rate"))
+    var learningRate: Float?
+
+    @Option(help: ArgumentHelp("Adam: multiply the learning rate by --lr-decay-factor every N iterations (default: never).",
+                               valueName: "n"))
+    var lrDecayEvery: Int?
+
+    @Option(help: "Adam: learning-rate multiplier applied by --lr-decay-every.")
+    var lrDecayFactor: Float = 0.1
+
+    @Option(help: "Weight of the content loss.")
+    var contentWeight: Float = 5
+
+    @Option(help: "Weight of the style loss, applied to every style layer.")
+    var styleWeight: Float = 100
+
+    @Option(help: "Weight of the total-variation (smoothness) loss.")
+    var tvWeight: Float = 1e-3
+
+    @Option(help: ArgumentHelp("Start from the content image, random noise (0.001·N(0,1)), or an image file.",
+                               valueName: "content|random|file"))
+    var `init` = "content"
+
+    @Option(help: "Seed for --init random.")
+    var seed: UInt64 = 0
+
+    @Option(help: "VGG pooling: max or avg.")
+    var pooling = "max"
+
+    @Option(help: ArgumentHelp("Content layers, comma-separated, each optionally name:weight.", valueName: "layers"))
+    var contentLayers = "relu4_2"
+
+    @Option(help: ArgumentHelp("Style layers, comma-separated, each optionally name:weight.", valueName: "layers"))
+    var styleLayers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
+
+    @Option(help: ArgumentHelp("Relative weights of the style images, comma-separated (default: equal).",
+                               valueName: "w[,w…]"))
+    var styleBlendWeights: String?
+
+    @Option(help: "Style images are resized to this fraction of the output's longest side.")
+    var styleScale: Float = 1
+
+    @Flag(help: "Divide each loss term's gradient by its L1 norm (jcjohnson/neural-style's -normalize_gradients).")
+    var normalizeGradients = false
+
+    @Flag(help: "Write the result at the content picture's own size instead of --size.")
+    var originalSize = false
+
+    @Option(help: "Quality of JPEG outputs, 1-100.")
+    var jpegQuality = 95
+
+    @Option(help: "Print losses every N iterations (0: never).")
+    var printEvery = 50
+
+    @Option(help: "Save the image every N iterations beside the output, as NAME_ITER.EXT (0: never).")
+    var saveEvery = 0
+
+    @Option(help: ArgumentHelp("Write one JSON line of losses per objective evaluation to this file.", valueName: "file"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("Animated GIF of the optimisation: a frame every --save-every (else --print-every) "
+                               + "iterations.", valueName: "file.gif"))
+    var progressGif: String?
+
+    @Option(help: ArgumentHelp("SVG plot of the content, per-layer style and TV losses on a log scale.",
+                               valueName: "file.svg"))
+    var lossPlot: String?
+
+    @Option(help: ArgumentHelp("Save the whole run state here every --checkpoint-every iterations and on Ctrl-C or "
+                               + "SIGTERM.", valueName: "file"))
+    var checkpoint: String?
+
+    @Option(help: "Iterations between checkpoints (0: only when stopped by a signal).")
+    var checkpointEvery = 100
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same command line otherwise).",
+                               valueName: "file"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("VGG-19 weights (default: vgg19.safetensors in $NEURAL_STYLE_CACHE or ~/.cache/neural-style).",
+                               valueName: "file"))
+    var weights: String?
+
+    @Option(help: ArgumentHelp("Gradients through convolutions and Gram matrices: bfloat16 (AMX CPUs; losses keep float32 accuracy) or float32.",
+                               valueName: "bfloat16|float32"))
+    var gradientPrecision = "bfloat16"
+
+    mutating func run() throws {
+        do {
+            try transfer()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            fputs("neural-style: error: \(error)\n", stderr)
+            throw ExitCode.failure
+        }
+    }
+
+    private func transfer() throws {
+        guard let content, let style else {
+            throw StyleTransferError.badOption("--content and --style are required (see --help)")
+        }
+        let options = try makeOptions()
+        guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
+            throw StyleTransferError.badOption("--gradient-precision must be bfloat16 or float32, not '\(gradientPrecision)'")
+        }
+        prepareComputeBackend(gradientPrecision: precision)
+        try ImageFile.validateOutput(output)
+        for path in [log, progressGif, lossPlot, checkpoint].compactMap({ $0 }) { try AtomicFile.checkDirectory(of: path) }
+        if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
+            throw StyleTransferError.badOption("--progress-gif must name a .gif file")
+        }
+        if let lossPlot, !lossPlot.lowercased().hasSuffix(".svg") {
+            throw StyleTransferError.badOption("--loss-plot must name a .svg file")
+        }
+        let saved = try resume.map { try Checkpoint(contentsOf: $0) }
+        let network = try VGG19.load(path: weights, pooling: options.pooling)
+        let contentImage = try ImageFile.read(content)
+        let styleImages = try StyleInputs.read(style)
+        let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
+        let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
+        let outputs = try RunOutputs(command: self, levels: levels,
+                                     frameSize: contentImage.size(longestSide: levels.last!.size),
+                                     resuming: saved != nil)
+        if checkpoint != nil { StopSignal.install() }
+
+        let result: Image
+        do {
+            result = try GatysStyleTransfer(network: network, options: options)
+                .run(content: contentImage, styles: styleImages, masks: maskImages, resumingFrom: saved,
+                     onEvaluation: outputs.evaluated, afterIteration: outputs.iterated)
+        } catch StyleTransferError.stopped(let level, let iteration) {
+            try? outputs.finish(result: nil)
+            let signal = StopSignal.received ?? SIGINT
+            let place = levels.count > 1 ? "level \(level), iteration \(iteration)" : "iteration \(iteration)"
+            print("Stopped at \(place); state saved in \(checkpoint ?? "?"). Continue with the same command "
+                  + "and --resume \(checkpoint ?? "?").")
+            throw ExitCode(128 + signal)
+        }
+        try ImageFile.write(result, to: output, jpegQuality: jpegQuality)
+        try outputs.finish(result: result)
+        print("Wrote \(output) (\(result.width)×\(result.height)).")
+    }
+
+    private func makeOptions() throws -> GatysOptions {
+        var options = GatysOptions()
+        guard size > 0 else { throw StyleTransferError.badOption("--size must be positive") }
+        options.size = size
+        let counts = try numbers(iterations, option: "--iterations")
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw StyleTransferError.badOption("--iterations must not be negative") }
+        options.iterations = counts[0]
+        if let scales {
+            let sizes = try numbers(scales, option: "--scales")
+            guard sizes.allSatisfy({ $0 > 0 }) else { throw StyleTransferError.badOption("--scales must be positive") }
+            guard counts.count == 1 || counts.count == sizes.count else {
+                throw StyleTransferError.badOption("\(counts.count) iteration counts for \(sizes.count) scales "
+                                                   + "(give one per scale, or one for all)")
+            }
+            options.levels = sizes.indices.map { .init(size: sizes[$0], iterations: counts[counts.count == 1 ? 0 : $0]) }
+        } else if counts.count != 1 {
+            throw StyleTransferError.badOption("several --iterations need --scales")
+        }
+        if let preserveColors {
+            guard let mode = GatysOptions.ColorPreservation(rawValue: preserveColors) else {
+                throw StyleTransferError.badOption("--preserve-colors must be one of "
+                    + GatysOptions.ColorPreservation.allCases.map(\.rawValue).joined(separator: ", ")
+                    + ", not '\(preserveColors)'")
+            }
+            options.preserveColors = mode
+        }
+        options.normalizeGradients = normalizeGradients
+        options.originalSize = originalSize
+        guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
+        guard checkpointEvery >= 0 else { throw StyleTransferError.badOption("--checkpoint-every must not be negative") }
+        guard let kind = GatysOptions.OptimizerKind(rawValue: optimizer) else {
+            throw StyleTransferError.badOption("--optimizer must be lbfgs or adam, not '\(optimizer)'")
+        }
+        options.optimizer = kind
+        options.learningRate = learningRate
+        options.learningRateDecayEvery = lrDecayEvery
+        options.learningRateDecayFactor = lrDecayFactor
+        options.contentWeight = contentWeight
+        options.styleWeight = styleWeight
+        options.tvWeight = tvWeight
+        options.seed = seed
+        switch `init` {
+        case "content": options.initialization = .content
+        case "random": options.initialization = .random
+        default:
+            options.initialization = .image(try ImageFile.read(`init`))
+        }
+        switch pooling {
+        case "max": options.pooling = .max
+        case "avg", "average": options.pooling = .average
+        default: throw StyleTransferError.badOption("--pooling must be max or avg, not '\(pooling)'")
+        }
+        options.contentLayers = try WeightedLayer.parseList(contentLayers)
+        options.styleLayers = try WeightedLayer.parseList(styleLayers)
+        if let styleBlendWeights {
+            options.styleBlendWeights = try styleBlendWeights.split(separator: ",").map {
+                guard let value = Float($0) else {
+                    throw StyleTransferError.badOption("style blend weight '\($0)' is not a number")
+                }
+                return value
+            }
+        }
+        guard styleScale > 0 else { throw StyleTransferError.badOption("--style-scale must be positive") }
+        options.styleScale = styleScale
+        return options
+    }
+
+    /// A comma-separated list of integers.
+    private func numbers(_ text: String, option: String) throws -> [Int] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let value = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                throw StyleTransferError.badOption("\(option): '\($0)' is not a whole number")
+            }
+            return value
+        }
+    }
+}
