@@ -5,7 +5,7 @@ TOOL := .build/release/neural-style
 PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 
-.PHONY: demo test deps build weights pictures compare-pytorch vgg-fixture
+.PHONY: demo test deps build weights pictures dataset compare-pytorch vgg-fixture
 
 ## demo: paint the example photograph like The Starry Night into out/demo.png
 demo: weights pictures
@@ -29,6 +29,10 @@ weights: build
 
 pictures: deps
 	@scripts/fetch-pictures.sh
+
+## dataset: training pictures for feed-forward models in $(CACHE)/dataset (with ATTRIBUTION.txt)
+dataset: deps
+	@scripts/fetch-dataset.sh
 
 ## compare-pytorch: our losses against an independent PyTorch run (installs torch into $(VENV))
 compare-pytorch: weights pictures
