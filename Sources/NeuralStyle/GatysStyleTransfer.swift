@@ -44,6 +44,7 @@ public final class GatysStyleTransfer {
         let (paintedContent, paintedStyles) = colorPrepared(content: content, styles: styles)
         let levels = options.resolvedLevels(contentSide: content.longestSide)
         let fingerprint = options.fingerprint(content: content, styleCount: styles.count, maskCount: masks?.count ?? 0)
+            + "; network \(network.architecture.rawValue)"
         if let checkpoint {
             guard checkpoint.fingerprint == fingerprint else {
                 let saved = checkpoint.fingerprint.components(separatedBy: "; ")
