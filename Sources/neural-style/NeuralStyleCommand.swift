@@ -23,8 +23,10 @@ struct NeuralStyleCommand: ParsableCommand {
                                valueName: "file|dir[,…]"))
     var style: String?
 
-    @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg).", valueName: "file"))
-    var output = "out.png"
+    @OptionGroup var outputOption: OutputOption
+
+    /// The output image's path.
+    var output: String { outputOption.output ?? "out.png" }
 
     @Option(help: "Longest side of the output in pixels; the content is resized only if it differs.")
     var size = 512

