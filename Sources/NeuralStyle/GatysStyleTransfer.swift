@@ -5,11 +5,11 @@ import Tensor
 
 /// Style transfer by optimisation (Gatys, Ecker & Bethge 2016): starting from the content
 /// (or noise), descend on the pixels of the image to match the content's features and the
-/// styles' Gram matrices through a frozen VGG-19; optionally coarse to fine, with colour
+/// styles' Gram matrices through a frozen VGG network; optionally coarse to fine, with colour
 /// and spatial control (Gatys et al. 2017), resumable between any two iterations.
 public final class GatysStyleTransfer {
     /// The frozen loss network.
-    public let network: VGG19
+    public let network: VGG
     /// The run's settings.
     public let options: GatysOptions
 
@@ -22,7 +22,7 @@ public final class GatysStyleTransfer {
     }
 
     /// Prepares a run with `network` (whose pooling should match `options.pooling`).
-    public init(network: VGG19, options: GatysOptions) {
+    public init(network: VGG, options: GatysOptions) {
         self.network = network
         self.options = options
         prepareComputeBackend()
@@ -44,6 +44,7 @@ public final class GatysStyleTransfer {
         let (paintedContent, paintedStyles) = colorPrepared(content: content, styles: styles)
         let levels = options.resolvedLevels(contentSide: content.longestSide)
         let fingerprint = options.fingerprint(content: content, styleCount: styles.count, maskCount: masks?.count ?? 0)
+            + "; network \(network.architecture.rawValue)"
         if let checkpoint {
             guard checkpoint.fingerprint == fingerprint else {
                 let saved = checkpoint.fingerprint.components(separatedBy: "; ")
@@ -143,7 +144,7 @@ public final class GatysStyleTransfer {
             return (preprocessing.tensor(rgb: resized.samples, width: resized.width, height: resized.height), weight)
         }
         let layers = Set(options.contentLayers.map(\.name) + options.styleLayers.map(\.name))
-        let minimum = VGG19.minimumInputSide(for: layers)
+        let minimum = network.architecture.minimumInputSide(for: layers)
         for (name, tensor) in [("content", content)] + styleTensors.map({ ("style", $0.0) })
             where min(tensor.shape[2], tensor.shape[3]) < minimum {
             throw StyleTransferError.badOption(

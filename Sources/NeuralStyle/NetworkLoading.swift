@@ -2,15 +2,16 @@ import Foundation
 import Models
 import Tensor
 
-extension VGG19 {
-    /// The loss network from the weights file at `path` (default: the cache's converted
-    /// weights), or `StyleTransferError.missingWeights` (which names `make weights`) if the
-    /// file is absent.
-    public static func load(path: String?, pooling: PoolingKind = .max) throws -> VGG19 {
-        let url = path.map { URL(fileURLWithPath: $0) } ?? VGG19Weights.defaultURL
+extension VGG {
+    /// The loss network `architecture` from the weights file at `path` (default: the cache's
+    /// converted weights for it), or `StyleTransferError.missingWeights` (which names
+    /// `make weights`) if the file is absent. A file holding another architecture is refused.
+    public static func load(architecture: Architecture = .vgg19, path: String?,
+                            pooling: PoolingKind = .max) throws -> VGG {
+        let url = path.map { URL(fileURLWithPath: $0) } ?? VGGWeights.defaultURL(for: architecture)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw StyleTransferError.missingWeights(path: url.path)
+            throw StyleTransferError.missingWeights(architecture, path: url.path)
         }
-        return try VGG19(contentsOf: url, pooling: pooling)
+        return try VGG(contentsOf: url, expecting: architecture, pooling: pooling)
     }
 }

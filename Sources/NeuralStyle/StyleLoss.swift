@@ -12,7 +12,7 @@ import Tensor
 /// the image's features weighted by the region's mask, resampled to each layer's size.
 /// Pixels outside every region feel only the content and TV terms.
 public final class StyleLoss {
-    private let network: VGG19
+    private let network: VGG
     private let contentLayers: [WeightedLayer]
     private let styleLayers: [WeightedLayer]
     private let contentWeight: Float, styleWeight: Float, tvWeight: Float
@@ -29,7 +29,7 @@ public final class StyleLoss {
     /// (one per style, white = that style's region; any size, resampled as needed) each
     /// style paints only its region and the blend weights are not used.
     /// `normalizeGradients` divides each term's gradient by its L1 norm (jcjohnson's option).
-    public init(network: VGG19, content: Tensor, styles: [(tensor: Tensor, weight: Float)], masks: [Image]? = nil,
+    public init(network: VGG, content: Tensor, styles: [(tensor: Tensor, weight: Float)], masks: [Image]? = nil,
                 contentLayers: [WeightedLayer], styleLayers: [WeightedLayer],
                 contentWeight: Float, styleWeight: Float, tvWeight: Float, normalizeGradients: Bool = false) {
         precondition(masks == nil || masks!.count == styles.count, "one mask per style image")

@@ -14,9 +14,10 @@ public struct WeightedLayer: Equatable, Sendable, Codable {
         self.weight = weight
     }
 
-    /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking every name and
-    /// that none is listed twice.
-    public static func parseList(_ text: String, validNames: [String] = VGG19.layerNames) throws -> [WeightedLayer] {
+    /// Parses a comma-separated list such as `relu1_1,relu2_1:0.5`, checking that `network`
+    /// has every layer named and that none is listed twice.
+    public static func parseList(_ text: String, network: VGG.Architecture = .vgg19) throws -> [WeightedLayer] {
+        let validNames = network.layerNames
         let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !items.isEmpty, !items.contains(where: \.isEmpty) else {
             throw StyleTransferError.badOption("empty layer list '\(text)'")
@@ -25,7 +26,8 @@ public struct WeightedLayer: Equatable, Sendable, Codable {
             let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard validNames.contains(parts[0]) else {
                 throw StyleTransferError.badOption(
-                    "unknown layer '\(parts[0])'; valid layers: \(validNames.joined(separator: " "))")
+                    "unknown layer '\(parts[0])' in \(network.displayName); valid layers: "
+                        + validNames.joined(separator: " "))
             }
             guard parts.count == 1 || Float(parts[1]) != nil else {
                 throw StyleTransferError.badOption("layer weight '\(parts[1])' of \(parts[0]) is not a number")

@@ -53,7 +53,7 @@ struct GatysBenchmark: ParsableCommand {
             throw ValidationError("--gradient-precision must be bfloat16 or float32")
         }
         prepareComputeBackend(gradientPrecision: precision)
-        let network = try VGG19.load(path: weights)
+        let network = try VGG.load(path: weights)
         let contentImage = try ImageFile.read(content).resized(width: width, height: height)
         let styleImage = try ImageFile.read(style).resized(width: width, height: height)
         var options = GatysOptions()

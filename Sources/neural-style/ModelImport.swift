@@ -8,7 +8,7 @@ enum ModelImport {
     /// TransformerNet (2017 files' `running_mean`/`running_var` entries dropped).
     static func stateDictionary(_ path: String) throws -> [String: NamedArray] {
         if path.lowercased().hasSuffix(".pth") || path.lowercased().hasSuffix(".pt") || path.lowercased().hasSuffix(".model") {
-            let arrays: [String: NamedArray] = try { throw WeightsFormatError("reading .pth files is not built yet") }()
+            let arrays = try TorchFile.read(path: path)
             return arrays.filter { !$0.key.hasSuffix(".running_mean") && !$0.key.hasSuffix(".running_var")
                 && !$0.key.hasSuffix(".num_batches_tracked") }
         }

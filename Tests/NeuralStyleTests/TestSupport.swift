@@ -10,13 +10,13 @@ struct MissingWeights: Error, CustomStringConvertible {
 }
 
 /// The converted VGG-19 from the cache (`make test` fetches it).
-func cachedVGG19(pooling: PoolingKind = .max) throws -> VGG19 {
+func cachedVGG19(pooling: PoolingKind = .max) throws -> VGG {
     prepareComputeBackend()
-    let url = VGG19Weights.defaultURL
+    let url = VGGWeights.defaultURL(for: .vgg19)
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw MissingWeights(description: "VGG-19 weights missing at \(url.path): run 'make weights' (make test does)")
     }
-    return try VGG19(contentsOf: url, pooling: pooling)
+    return try VGG(contentsOf: url, expecting: .vgg19, pooling: pooling)
 }
 
 /// A smooth synthetic picture with structure at several scales.
