@@ -5,7 +5,7 @@ import Tensor
 /// or `dnnl_sgemm` without AMX), and plain Swift loops (`parallelChunks`) for the cheap
 /// element-wise work.
 ///
-/// Convolution outputs with a multiple of 16 channels stay in oneDNN's blocked layout,
+/// Convolution outputs whose channels fill whole blocks stay in oneDNN's blocked layout (16 channels on AVX-512, 8 on AVX2),
 /// so a chain of convolutions never reorders between layers. Not thread-safe: one
 /// backend drives one computation at a time.
 public final class CPUBackend: ComputeBackend {
@@ -118,8 +118,30 @@ public final class CPUBackend: ComputeBackend {
         return reordered
     }
 
+    /// Output channels rounded up to whole blocks, when a blocked input feeds a convolution whose
+    /// outputs fill no whole block (a network's RGB output): oneDNN has only reference kernels for
+    /// that, so the weights get zero filters up to a block and the extra channels are cut off.
+    private func paddedOutputChannels(_ weightShape: [Int], inputLayout: Layout) -> Int? {
+        let block = DNNLContext.blockedLayout.blockSize
+        guard inputLayout != .plain, weightShape[0] % block != 0 else { return nil }
+        return (weightShape[0] + block - 1) / block * block
+    }
+
+    /// `x` (plain) with zeros appended along `axis` up to `extent`.
+    private func zeroExtended(_ x: Tensor, axis: Int, to extent: Int) -> Tensor {
+        var zeros = x.shape
+        zeros[axis] = extent - x.shape[axis]
+        return concatenate([x, filled(shape: zeros, layout: .plain, value: 0)], axis: axis)
+    }
+
     public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                             applyingReLU: Bool) -> Tensor {
+        if let padded = paddedOutputChannels(weight.shape, inputLayout: x.layout) {
+            let y = convolution(x, weight: zeroExtended(weight, axis: 0, to: padded),
+                                bias: bias.map { zeroExtended($0, axis: 0, to: padded) }, geometry: geometry,
+                                applyingReLU: applyingReLU)
+            return slice(y, axis: 1, range: 0..<weight.shape[0])
+        }
         let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weight.shape,
                                        geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
         let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
@@ -142,6 +164,12 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
+        if let padded = paddedOutputChannels(weight.shape, inputLayout: inputLayout) {
+            let masked = reluMask.map { reluBackward(dy, mask: $0) } ?? dy
+            return convolutionBackwardData(zeroExtended(reorder(masked, to: .plain), axis: 1, to: padded), reluMask: nil,
+                                           weight: zeroExtended(weight, axis: 0, to: padded), inputShape: inputShape,
+                                           inputLayout: inputLayout, geometry: geometry)
+        }
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
                                        geometry: geometry, withBias: false, fusedReLU: false))
         let mask = reluMask.map(ReLUMask.from)
@@ -159,9 +187,10 @@ public final class CPUBackend: ComputeBackend {
         var chosen = primitive.memoryDescriptor(dnnl_query_diff_src_md)
         let direct = sameLayout(chosen, wanted)
         let dx = Storage(count: direct ? inputShape.reduce(1, *) : dnnl_memory_desc_get_size(&chosen) / 4)
-        let gradient = plan.outputGradient(dy)
+        let gradientFormat = primitive.memoryDescriptor(dnnl_query_diff_dst_md)
+        let gradient = context.operand(dy, as: gradientFormat)
         context.execute(primitive, [
-            (DNNLArgument.diffDst, plan.outputDescriptor, gradient.pointer),
+            (DNNLArgument.diffDst, gradientFormat, gradient.pointer),
             (DNNLArgument.weights, weightsFormat, weights.raw),
             (DNNLArgument.diffSrc, chosen, dx.raw),
         ])
@@ -196,6 +225,15 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                            geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
+        if let padded = paddedOutputChannels(weightShape, inputLayout: x.layout) {
+            var paddedShape = weightShape
+            paddedShape[0] = padded
+            let (dw, db) = convolutionBackwardWeights(zeroExtended(reorder(dy, to: .plain), axis: 1, to: padded),
+                                                      input: x, weightShape: paddedShape, withBias: withBias,
+                                                      geometry: geometry)
+            let rows = 0..<weightShape[0]
+            return (slice(dw, axis: 0, range: rows), db.map { slice($0, axis: 0, range: rows) })
+        }
         let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weightShape,
                                        geometry: geometry, withBias: withBias, fusedReLU: false))
         let dy = reorder(dy, to: plan.outputLayout)
@@ -204,7 +242,7 @@ public final class CPUBackend: ComputeBackend {
         var size = weightsDescriptor
         let blockedWeights = Storage(count: dnnl_memory_desc_get_size(&size) / MemoryLayout<Float>.stride)
         let db = withBias ? Tensor(shape: [weightShape[0]], storage: Storage(count: weightShape[0])) : nil
-        let gradient = plan.outputGradient(dy)
+        let gradient = context.operand(dy, as: plan.outputDescriptor)
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
                          (DNNLArgument.diffDst, plan.outputDescriptor, gradient.pointer),
                          (DNNLArgument.diffWeights, weightsDescriptor, blockedWeights.raw)]

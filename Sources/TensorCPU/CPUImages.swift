@@ -1,14 +1,14 @@
 import Tensor
 
 /// A 4-D tensor seen as planes of pixels, each pixel `lanes` consecutive floats: one channel
-/// per plane in plain NCHW (1 lane), sixteen channels per plane in blocked nChw16c (16 lanes).
+/// per plane in plain NCHW (1 lane), a block of channels per plane in blocked layouts.
 struct Planes {
     let count: Int, lanes: Int, height: Int, width: Int
     /// Planes per sample.
     let perSample: Int
 
     init(_ shape: [Int], _ layout: Layout) {
-        lanes = layout == .channelsBlocked16 ? 16 : 1
+        lanes = layout.blockSize
         perSample = shape[1] / lanes
         count = shape[0] * perSample
         (height, width) = (shape[2], shape[3])

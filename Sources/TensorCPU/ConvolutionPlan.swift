@@ -20,10 +20,7 @@ final class ConvolutionPlan {
     let key: ConvolutionKey
     let outputShape: [Int]
     let outputLayout: Layout
-    /// The memory format the primitives read and write the output in: `outputLayout` itself,
-    /// except for channel counts that are not a multiple of 16 (a network's RGB output), where
-    /// oneDNN picks its own (padded blocked) format rather than fall back to its slow reference
-    /// kernel, and results are reordered to plain.
+    /// The memory format the forward primitive writes the output in (`outputLayout`).
     let outputDescriptor: dnnl_memory_desc_t
     let algorithm: dnnl_alg_kind_t
     let forward: DNNLPrimitive
@@ -37,12 +34,12 @@ final class ConvolutionPlan {
         let (n, h, w) = (key.inputShape[0], key.inputShape[2], key.inputShape[3])
         let outChannels = key.weightShape[0]
         outputShape = [n, outChannels, key.geometry.outputSize(h), key.geometry.outputSize(w)]
-        outputLayout = outChannels % 16 == 0 ? .channelsBlocked16 : .plain
+        let blocked = DNNLContext.blockedLayout
+        outputLayout = outChannels % blocked.blockSize == 0 ? blocked : .plain
         let g = key.geometry
         let winogradCandidate = g.kernel == 3 && g.stride == 1 && key.inputLayout == .channelsBlocked16
         var chosen: (dnnl_alg_kind_t, DNNLPrimitive)?
-        let outputTag = outputLayout == .plain && key.inputLayout == .channelsBlocked16
-            ? dnnl_format_tag_any : DNNLContext.tag(for: outputLayout, rank: 4)
+        let outputTag = DNNLContext.tag(for: outputLayout, rank: 4)
         for algorithm in winogradCandidate ? [dnnl_convolution_winograd, dnnl_convolution_direct]
                                            : [dnnl_convolution_direct] {
             var src = context.descriptor(key.inputShape, key.inputLayout)
@@ -79,21 +76,27 @@ final class ConvolutionPlan {
         if let backwardDataPrimitive { return backwardDataPrimitive }
         // Plain inputs (the picture itself, 3 channels) only get oneDNN's slow reference
         // kernel in their own layout; letting it choose (a padded blocked layout) and
-        // reordering back costs far less.
+        // reordering back costs far less. Where even our blocked layouts get only the reference
+        // kernel (strided AVX2 convolutions), every format is left to oneDNN (its GEMM kernels).
         let sourceTag = key.inputLayout == .plain ? dnnl_format_tag_any
                                                   : DNNLContext.tag(for: key.inputLayout, rank: 4)
-        for algorithm in [algorithm, dnnl_convolution_direct] {
-            var diffSrc = context.descriptor(key.inputShape, tag: sourceTag)
+        var fallback: DNNLPrimitive?
+        for (algorithm, free) in [(algorithm, false), (dnnl_convolution_direct, false), (dnnl_convolution_direct, true)] {
+            var diffSrc = context.descriptor(key.inputShape, tag: free ? dnnl_format_tag_any : sourceTag)
             var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
-            var diffDst = outputDescriptor
+            var diffDst = free ? context.descriptor(outputShape, tag: dnnl_format_tag_any) : outputDescriptor
             var desc = dnnl_convolution_desc_t()
             guard dnnl_convolution_backward_data_desc_init(&desc, algorithm, &diffSrc, &weights, &diffDst,
                                                            strides, pads, pads) == dnnl_success,
                   let primitive = DNNLPrimitive(&desc, engine: context.engine, hint: forward) else { continue }
+            fallback = fallback ?? primitive
+            guard !primitive.implementation.hasPrefix("ref") else { continue }
             backwardDataPrimitive = primitive
             return primitive
         }
-        fatalError("oneDNN has no backward-data convolution for \(key)")
+        guard let fallback else { fatalError("oneDNN has no backward-data convolution for \(key)") }
+        backwardDataPrimitive = fallback
+        return fallback
     }
 
     /// Backward-data on bfloat16 copies of the gradient and weights (channels-last, f32
@@ -144,11 +147,13 @@ final class ConvolutionPlan {
 extension ConvolutionPlan {
     /// Whether the output format is exactly `outputLayout` (no reorder needed).
     var outputIsDirect: Bool { sameLayout(outputDescriptor, context.descriptor(outputShape, outputLayout)) }
+}
 
-    /// `dy` (in `outputLayout`) as the primitives want it: its own memory, or a reordered copy.
-    func outputGradient(_ dy: Tensor) -> (pointer: UnsafeMutableRawPointer, keep: Storage) {
-        guard !outputIsDirect else { return (dy.storage.raw, dy.storage) }
-        let copy = context.reordered(dy.storage.raw, from: context.descriptor(dy.shape, dy.layout), to: outputDescriptor)
+extension DNNLContext {
+    /// `x`'s memory as a primitive wants it (`format`): its own, or a reordered copy kept alive by `keep`.
+    func operand(_ x: Tensor, as format: dnnl_memory_desc_t) -> (pointer: UnsafeMutableRawPointer, keep: Storage) {
+        guard !sameLayout(format, descriptor(x.shape, x.layout)) else { return (x.storage.raw, x.storage) }
+        let copy = reordered(x.storage.raw, from: descriptor(x.shape, x.layout), to: format)
         return (copy.raw, copy)
     }
 }

@@ -149,9 +149,15 @@ final class DNNLContext {
         return DNNLPrimitive(&desc, engine: engine)
     }
 
+    /// The blocked layout this CPU's convolution kernels want: 16 channels for AVX-512, else 8
+    /// (AVX2 kernels only read nChw8c; given nChw16c oneDNN falls back to its reference code).
+    static let blockedLayout: Layout = dnnl_get_effective_cpu_isa().rawValue >= dnnl_cpu_isa_avx512_core.rawValue
+        ? .channelsBlocked16 : .channelsBlocked8
+
     static func tag(for layout: Layout, rank: Int) -> dnnl_format_tag_t {
         switch (layout, rank) {
         case (.channelsBlocked16, _): return dnnl_nChw16c
+        case (.channelsBlocked8, _): return dnnl_nChw8c
         case (.plain, 1): return dnnl_a
         case (.plain, 2): return dnnl_ab
         case (.plain, 3): return dnnl_abc
