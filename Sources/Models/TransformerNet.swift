@@ -9,6 +9,9 @@ import Tensor
 public final class TransformerNet: Module {
     /// Channels after the first convolution (the others are 2× and 4× this).
     public let channels: Int
+    /// The smallest height and width it can paint: every reflection padding needs a picture
+    /// larger than the padding.
+    public static let minimumSide = 5
     let conv1: ConvLayer, in1: InstanceNorm2d
     let conv2: ConvLayer, in2: InstanceNorm2d
     let conv3: ConvLayer, in3: InstanceNorm2d

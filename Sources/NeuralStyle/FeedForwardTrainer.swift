@@ -158,5 +158,5 @@ public final class FeedForwardTrainer {
     }
 
     /// `image` painted by the network as it is now (no gradients recorded).
-    public func stylize(_ image: Image) -> Image { Stylizer(network: network).stylize(image) }
+    public func stylize(_ image: Image) throws -> Image { try Stylizer(network: network).stylize(image) }
 }

@@ -24,9 +24,14 @@ public struct Stylizer {
         return (max(1, Int(Double(width) * scale) - 8), max(1, Int(Double(height) * scale) - 8))
     }
 
-    /// `image` in the network's style (samples clamped to 0…255).
-    public func stylize(_ image: Image) -> Image {
-        withoutGradients {
+    /// `image` in the network's style (samples clamped to 0…255); pictures under
+    /// `TransformerNet.minimumSide` on a side are refused.
+    public func stylize(_ image: Image) throws -> Image {
+        guard min(image.width, image.height) >= TransformerNet.minimumSide else {
+            throw StyleTransferError.badOption("a \(image.width)×\(image.height) picture is too small to stylise "
+                                               + "(at least \(TransformerNet.minimumSide) pixels a side)")
+        }
+        return withoutGradients {
             let x = Tensor(shape: [1, 3, image.height, image.width], values: FeedForwardTrainer.planar(image))
             let values = network(x).toArray()
             let plane = image.width * image.height

@@ -11,7 +11,7 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neural-style-bench",
         abstract: "Measure the engine; prints one JSON line per measurement.",
-        subcommands: [GatysBenchmark.self])
+        subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self])
 }
 
 /// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,
@@ -62,19 +62,25 @@ struct GatysBenchmark: ParsableCommand {
         var stamps: [Double] = []
         _ = try GatysStyleTransfer(network: network, options: options)
             .run(content: contentImage, styles: [styleImage]) { record, _ in stamps.append(record.elapsed) }
-        let seconds = zip(stamps.dropFirst(), stamps).map { $0 - $1 }.sorted()
+        let seconds = zip(stamps.dropFirst(), stamps).map { $0 - $1 }
         guard !seconds.isEmpty else { throw ValidationError("need at least 2 iterations") }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let result: [String: Any] = [
-            "implementation": "swift-neural-style", "gradient_precision": gradientPrecision, "width": width, "height": height,
-            "iterations": seconds.count, "median_s": seconds[seconds.count / 2],
-            "min_s": seconds.first!, "max_s": seconds.last!,
-            "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
-            "peak_tensor_mib": Double(BufferPool.shared.peakBytesInUse) / 1_048_576,
-            "tensor_allocated_mib": Double(BufferPool.shared.bytesAllocated) / 1_048_576,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: json, as: UTF8.self))
+        try printMeasurement(stepSeconds: seconds, ["gradient_precision": gradientPrecision, "width": width, "height": height])
     }
+}
+
+/// Prints one JSON line: the median, fastest and slowest of `stepSeconds`, peak memory, and `fields`.
+func printMeasurement(stepSeconds: [Double], _ fields: [String: Any]) throws {
+    let seconds = stepSeconds.sorted()
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    var result: [String: Any] = [
+        "implementation": "swift-neural-style", "iterations": seconds.count, "median_s": seconds[seconds.count / 2],
+        "min_s": seconds.first!, "max_s": seconds.last!,
+        "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+        "peak_tensor_mib": Double(BufferPool.shared.peakBytesInUse) / 1_048_576,
+        "tensor_allocated_mib": Double(BufferPool.shared.bytesAllocated) / 1_048_576,
+    ]
+    result.merge(fields) { $1 }
+    let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
 }

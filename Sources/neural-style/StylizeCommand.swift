@@ -71,7 +71,7 @@ struct StylizeCommand: ParsableCommand {
                     + "\(needed >> 30) GiB; the largest that fits here is about \(fits.width)×\(fits.height) (use --size)")
             }
             let start = Date()
-            var result = stylizer.stylize(picture)
+            var result = try stylizer.stylize(picture)
             if preserveColors == .luminanceSwap { result = picture.replacingLuminance(with: result.luminance()).clamped() }
             try ImageFile.write(result, to: job.output, jpegQuality: jpegQuality)
             let counter = jobs.count > 1 ? "[\(index + 1)/\(jobs.count)] " : ""

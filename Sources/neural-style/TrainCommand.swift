@@ -146,8 +146,8 @@ struct TrainCommand: ParsableCommand {
         let styleImage = try ImageFile.read(style)
         let previewImage = try preview.map { try ImageFile.read($0) }
         let initial = try initModel.map(ModelImport.stateDictionary)
-        let vgg = try VGG.load(architecture: lossNetwork, path: weights)
         let photos = try TrainingDataset(directory: dataset, imageSize: imageSize)
+        let vgg = try VGG.load(architecture: lossNetwork, path: weights)
         if !photos.skipped.isEmpty {
             fputs("neural-style: warning: skipped \(photos.skipped.count) unreadable file(s) in \(dataset) "
                   + "(first: \(photos.skipped[0]))\n", stderr)

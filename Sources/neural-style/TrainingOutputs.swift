@@ -57,7 +57,7 @@ final class TrainingOutputs {
 
     private func writePreview(_ trainer: FeedForwardTrainer) {
         guard let previewImage else { return }
-        let picture = trainer.stylize(previewImage)
+        guard let picture = try? trainer.stylize(previewImage) else { return }
         gif?.append(picture)
         let url = URL(fileURLWithPath: command.output)
         let name = url.deletingPathExtension().lastPathComponent + String(format: "-preview-%06d.png", trainer.step)

@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+/// `train`, `stylize` and `model import` as users drive them: bad inputs are one line, exit 1,
+/// nothing written; a short training run yields a model that `stylize` uses.
+final class FeedForwardCommandTests: CommandLineTestCase {
+    private var cache: String {
+        ProcessInfo.processInfo.environment["NEURAL_STYLE_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/neural-style").path
+    }
+
+    func testTrainRefusesEmptyAndMissingDatasetsWithOneLine() throws {
+        try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path("empty/notes.txt"), contents: Data("x".utf8))
+        let style = picture("style.png")
+        assertOneLineError(run(["train", "--style", style, "--dataset", path("empty"), "--output", path("m.safetensors")]),
+                           contains: "holds no readable PNG or JPEG")
+        assertOneLineError(run(["train", "--style", style, "--dataset", path("nowhere"), "--output", path("m.safetensors")]),
+                           contains: "is not a folder")
+        assertOneLineError(run(["train", "--style", style, "--dataset", path("empty"), "--output", path("m.png")]),
+                           contains: ".safetensors")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.safetensors")))
+    }
+
+    func testStylizeAndImportRefuseFilesThatAreNotModels() throws {
+        let input = picture("in.png")
+        FileManager.default.createFile(atPath: path("random.safetensors"), contents: Data((0..<500).map { UInt8($0 % 251) }))
+        assertOneLineError(run(["stylize", "--model", path("random.safetensors"), "--input", input, "--output", path("out.png")]),
+                           contains: "not a neural-style model")
+        assertOneLineError(run(["stylize", "--model", path("missing.safetensors"), "--input", input, "--output", path("out.png")]),
+                           contains: "cannot read")
+        let notTransformer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ModelsTests/Fixtures/torch-zip/state_dict.pth").standardized.path
+        assertOneLineError(run(["model", "import", notTransformer, "--output", path("m.safetensors")]),
+                           contains: "does not hold a TransformerNet")
+        FileManager.default.createFile(atPath: path("junk.pth"), contents: Data("PK junk".utf8))
+        let junk = run(["model", "import", path("junk.pth"), "--output", path("m.safetensors")])
+        XCTAssertEqual(junk.status, 1)
+        XCTAssertEqual(junk.stderr.filter { $0 == "\n" }.count, 1, junk.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.safetensors")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
+    }
+
+    func testShortTrainingRunWritesAModelLogAndCheckpointThatStylizeUses() throws {
+        let photo = cache + "/pictures/building.jpg", painting = cache + "/pictures/starry_night.jpg"
+        guard FileManager.default.fileExists(atPath: cache + "/vgg16.safetensors"),
+              FileManager.default.fileExists(atPath: photo) else {
+            throw XCTSkip("needs the cache's VGG-16 and pictures: run 'make weights pictures' (make test does)")
+        }
+        try FileManager.default.createDirectory(atPath: path("photos/sub"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: photo, toPath: path("photos/sub/a.jpg"))
+        try FileManager.default.copyItem(atPath: painting, toPath: path("photos/b.jpg"))
+        let model = path("model.safetensors")
+        let result = run(["train", "--style", painting, "--style-size", "32", "--dataset", path("photos"), "--output", model,
+                          "--image-size", "32", "--batch-size", "2", "--iterations", "2", "--channels", "4",
+                          "--log", path("log.jsonl"), "--checkpoint", path("run.ckpt"), "--preview", photo,
+                          "--preview-every", "1", "--progress-gif", path("p.gif"), "--loss-plot", path("l.svg")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = try String(contentsOfFile: path("log.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        let record = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        for key in ["iteration", "total", "content", "style", "tv", "elapsed"] { XCTAssertNotNil(record[key], key) }
+        for file in ["run.ckpt", "p.gif", "l.svg", "model-preview-000002.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path(file)), file)
+        }
+        let stylized = run(["stylize", "--model", model, "--input", photo, "--size", "37", "--output", path("out.png")])
+        XCTAssertEqual(stylized.status, 0, stylized.stderr)
+        XCTAssertTrue(stylized.stdout.contains("37×"), stylized.stdout)
+        let extended = run(["train", "--style", painting, "--style-size", "32", "--dataset", path("photos"), "--output", model,
+                            "--image-size", "32", "--batch-size", "2", "--iterations", "3", "--channels", "4",
+                            "--checkpoint", path("run.ckpt"), "--resume", path("run.ckpt")])
+        XCTAssertEqual(extended.status, 0, extended.stderr)
+        XCTAssertTrue(extended.stdout.contains("(2 done)"), extended.stdout)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Imaging
+import Models
+import NeuralStyle
+import Tensor
+import XCTest
+
+/// TransformerNet, its model file, and the trainer's exact resume.
+final class FeedForwardTests: XCTestCase {
+    override func setUp() { prepareComputeBackend() }
+
+    func testTransformerNetHasPyTorchsParameterNamesAndCounts() {
+        let names = TransformerNet(channels: 32).namedParameters()
+        XCTAssertEqual(names.reduce(0) { $0 + $1.tensor.count }, 1_679_235)
+        XCTAssertEqual(TransformerNet(channels: 16).parameters().reduce(0) { $0 + $1.count }, 424_899)
+        for key in ["conv1.conv2d.weight", "in1.weight", "in3.bias", "res1.conv1.conv2d.weight", "res5.in2.bias",
+                    "deconv1.conv2d.weight", "in5.weight", "deconv3.conv2d.bias"] {
+            XCTAssertTrue(names.contains { $0.name == key }, key)
+        }
+        XCTAssertEqual(names.first?.name, "conv1.conv2d.weight")
+        XCTAssertEqual(names.count, 62)
+    }
+
+    func testOutputHasExactlyTheInputsSizeEvenWhenNotAMultipleOfFour() throws {
+        let network = TransformerNet(channels: 4, seed: 3)
+        network.freeze()
+        for (width, height) in [(13, 10), (8, 8), (5, 7)] {
+            let result = try Stylizer(network: network).stylize(syntheticImage(width: width, height: height, phase: 1))
+            XCTAssertEqual([result.width, result.height], [width, height])
+        }
+        XCTAssertThrowsError(try Stylizer(network: network).stylize(syntheticImage(width: 4, height: 9, phase: 1)))
+    }
+
+    func testModelFileRoundTripsAndRefusesForeignFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let network = TransformerNet(channels: 4, seed: 5)
+        let model = StyleModelFile(network: network, metadata: StyleModelFile.baseMetadata(channels: 4).merging(["style": "x"]) { $1 })
+        let full = directory.appendingPathComponent("full.safetensors").path
+        let half = directory.appendingPathComponent("half.safetensors").path
+        try model.write(to: full)
+        try model.write(to: half, halfPrecision: true)
+        let original = network.parameters().flatMap { $0.toArray() }
+        let (readFull, readHalf) = (try StyleModelFile(contentsOf: full), try StyleModelFile(contentsOf: half))
+        XCTAssertEqual(readFull.network.parameters().flatMap { $0.toArray() }, original)
+        XCTAssertEqual(readFull.metadata["style"], "x")
+        for (a, b) in zip(readHalf.network.parameters().flatMap { $0.toArray() }, original) {
+            XCTAssertEqual(a, b, accuracy: 1e-3 * max(1, abs(b)))
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: full))
+        let damaged = directory.appendingPathComponent("damaged.safetensors").path
+        for contents in [bytes.prefix(bytes.count / 2), Data((0..<300).map { UInt8(truncatingIfNeeded: $0 * 37) })] {
+            try contents.write(to: URL(fileURLWithPath: damaged))
+            XCTAssertThrowsError(try StyleModelFile(contentsOf: damaged)) { XCTAssertTrue("\($0)".contains("not a neural-style model")) }
+        }
+        let vgg = VGGWeights.defaultURL(for: .vgg19).path
+        if FileManager.default.fileExists(atPath: vgg) {
+            XCTAssertThrowsError(try StyleModelFile(contentsOf: vgg)) { XCTAssertTrue("\($0)".contains("not a neural-style model")) }
+        }
+    }
+
+    /// Four steps in one go equal two, a checkpoint written to disk, and two more.
+    func testResumedTrainingEqualsAnUninterruptedRun() throws {
+        let url = VGGWeights.defaultURL(for: .vgg16)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw MissingWeights(description: "VGG-16 weights missing at \(url.path): run 'make weights' (make test does)")
+        }
+        let vgg = try VGG(contentsOf: url, expecting: .vgg16)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for index in 0..<3 {
+            try ImageFile.write(syntheticImage(width: 24, height: 20, phase: Double(index)),
+                                to: directory.appendingPathComponent("\(index).png").path)
+        }
+        try Data("not a picture".utf8).write(to: directory.appendingPathComponent("broken.png"))
+        var options = TrainingOptions()
+        (options.batchSize, options.imageSize, options.channels, options.iterations) = (2, 16, 4, 4)
+        let dataset = try TrainingDataset(directory: directory.path, imageSize: 16)
+        XCTAssertEqual(dataset.count, 3)
+        XCTAssertEqual(dataset.skipped, ["broken.png"])
+        let style = syntheticImage(width: 20, height: 20, phase: 7)
+        func trainer() throws -> FeedForwardTrainer {
+            try FeedForwardTrainer(lossNetwork: vgg, options: options, style: style, dataset: dataset)
+        }
+        let straight = try trainer()
+        let records = (0..<4).map { _ in straight.trainStep() }
+        XCTAssertLessThan(records[3].total, records[0].total, "training lowers the loss")
+        let first = try trainer()
+        first.trainStep()
+        first.trainStep()
+        let checkpoint = directory.appendingPathComponent("run.ckpt").path
+        try first.checkpoint().write(to: checkpoint)
+        let resumed = try trainer()
+        try resumed.resume(from: try TrainingCheckpoint(contentsOf: checkpoint))
+        let resumedRecords = (0..<2).map { _ in resumed.trainStep() }
+        XCTAssertEqual(resumedRecords.map(\.total), records[2...].map(\.total))
+        XCTAssertEqual(resumed.network.parameters().flatMap { $0.toArray() },
+                       straight.network.parameters().flatMap { $0.toArray() })
+        var other = options
+        other.styleWeight = 1
+        let mismatched = try FeedForwardTrainer(lossNetwork: vgg, options: other, style: style, dataset: dataset)
+        XCTAssertThrowsError(try mismatched.resume(from: try TrainingCheckpoint(contentsOf: checkpoint)))
+    }
+}
