@@ -5,8 +5,8 @@ import TensorCPU
 /// CPU has them; losses keep f32-level accuracy) or `.float32` throughout.
 public typealias GradientPrecision = CPUBackend.GradientPrecision
 
-/// Installs the CPU backend unless the program already chose one. Every algorithm entry
-/// point calls this, so library users need not know about backends.
+/// Installs the CPU backend unless the program already chose one. Programs call this (or set
+/// `Backend.current` themselves) before running an algorithm: the caller chooses the device.
 public func prepareComputeBackend() {
     if !Backend.isInstalled { Backend.current = CPUBackend() }
 }

@@ -21,11 +21,11 @@ public final class GatysStyleTransfer {
         public let iteration: Int, iterations: Int
     }
 
-    /// Prepares a run with `network` (whose pooling should match `options.pooling`).
+    /// Prepares a run with `network` (whose pooling should match `options.pooling`), on the
+    /// backend the caller installed (`Backend.current`; `prepareComputeBackend()` picks the CPU).
     public init(network: VGG, options: GatysOptions) {
         self.network = network
         self.options = options
-        prepareComputeBackend()
     }
 
     /// Paints `content` in the style of `styles`.

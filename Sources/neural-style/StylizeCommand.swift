@@ -35,6 +35,8 @@ struct StylizeCommand: ParsableCommand {
     @Option(help: "luminance-swap: keep the input's colours, take only the painting's light and texture.")
     var preserveColors: ColorMode?
 
+    @OptionGroup var deviceOption: DeviceOption
+
     @Option(help: "Quality of JPEG outputs, 1-100.")
     var jpegQuality = 95
 
@@ -45,7 +47,7 @@ struct StylizeCommand: ParsableCommand {
     private func stylize() throws {
         if let size, size < 1 { throw StyleTransferError.badOption("--size must be positive") }
         guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
-        prepareComputeBackend()
+        deviceOption.install()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
             throw ImageError.unreadable(path: input, reason: "no such file or folder")

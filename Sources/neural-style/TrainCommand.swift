@@ -101,6 +101,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Print losses every N steps (0: never).")
     var printEvery = 50
 
+    @OptionGroup var deviceOption: DeviceOption
+
     @Option(help: ArgumentHelp("Loss-network weights (default: the cache's file for --loss-network).", valueName: "file"))
     var weights: String?
 
@@ -131,7 +133,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train() throws {
         let options = try makeOptions()
-        prepareComputeBackend()
+        deviceOption.install()
         guard output.lowercased().hasSuffix(".safetensors") else {
             throw StyleTransferError.badOption("--output must name a .safetensors file")
         }

@@ -142,6 +142,8 @@ struct TransferCommand: ParsableCommand {
                                valueName: "file"))
     var weights: String?
 
+    @OptionGroup var deviceOption: DeviceOption
+
     @Option(help: ArgumentHelp("Gradients through convolutions and Gram matrices: bfloat16 (AMX CPUs; losses keep float32 accuracy) or float32.",
                                valueName: "bfloat16|float32"))
     var gradientPrecision = "bfloat16"
@@ -165,7 +167,7 @@ struct TransferCommand: ParsableCommand {
         guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
             throw StyleTransferError.badOption("--gradient-precision must be bfloat16 or float32, not '\(gradientPrecision)'")
         }
-        prepareComputeBackend(gradientPrecision: precision)
+        deviceOption.install(gradientPrecision: precision)
         try ImageFile.validateOutput(output)
         for path in [log, progressGif, lossPlot, checkpoint].compactMap({ $0 }) { try AtomicFile.checkDirectory(of: path) }
         if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
