@@ -40,31 +40,33 @@ extension CPUBackend {
                 let base = p * planes.size
                 let (n, c0) = planes.sampleAndChannel(p)
                 var mean = [Double](repeating: 0, count: lanes), variance = mean
-                for i in 0..<pixels { for l in 0..<lanes { mean[l] += Double(px[base + i * lanes + l]) } }
-                for l in 0..<lanes { mean[l] /= Double(pixels) }
-                for i in 0..<pixels {
-                    for l in 0..<lanes {
-                        let d = Double(px[base + i * lanes + l]) - mean[l]
-                        variance[l] += d * d
-                    }
+                switch lanes {
+                case 8: laneMoments(px + base, pixels: pixels, SIMD8<Float>.self, &mean, &variance)
+                case 16: laneMoments(px + base, pixels: pixels, SIMD16<Float>.self, &mean, &variance)
+                default: laneMoments(px + base, pixels: pixels, lanes: lanes, &mean, &variance)
                 }
                 var scale = [Float](repeating: 1, count: lanes), shift = [Float](repeating: 0, count: lanes)
                 var means = [Float](repeating: 0, count: lanes), inverse = means
                 for l in 0..<lanes {
                     let c = c0 + l
                     inverse[l] = Float(1 / (variance[l] / Double(pixels) + Double(epsilon)).squareRoot())
-                    means[l] = Float(mean[l])
+                    means[l] = Float(mean[l] / Double(pixels))
                     deviations[p * lanes + l] = inverse[l]
                     if let pgamma { scale[l] = pgamma[parameterIndex(gammaShape, sample: n, channel: c, channels: channels)] }
                     if let pbeta { shift[l] = pbeta[parameterIndex(betaShape, sample: n, channel: c, channels: channels)] }
                 }
                 let floor: Float = applyingReLU ? 0 : -.infinity
-                for i in 0..<pixels {
-                    for l in 0..<lanes {
-                        let k = base + i * lanes + l
-                        let normal = (px[k] - means[l]) * inverse[l]
-                        pn[k] = normal
-                        py[k] = max(normal * scale[l] + shift[l], floor)
+                switch lanes {
+                case 8: normalize(px + base, pn + base, py + base, pixels, SIMD8<Float>.self, means, inverse, scale, shift, floor)
+                case 16: normalize(px + base, pn + base, py + base, pixels, SIMD16<Float>.self, means, inverse, scale, shift, floor)
+                default:
+                    for i in 0..<pixels {
+                        for l in 0..<lanes {
+                            let k = base + i * lanes + l
+                            let normal = (px[k] - means[l]) * inverse[l]
+                            pn[k] = normal
+                            py[k] = max(normal * scale[l] + shift[l], floor)
+                        }
                     }
                 }
             }
@@ -134,5 +136,56 @@ extension CPUBackend {
             return upload(values, shape: shape)
         }
         return (dx, parameterGradient(context.gammaShape, products), parameterGradient(context.betaShape, sums))
+    }
+}
+
+/// Per lane of a plane: the sum of its `pixels` values (into `sum`) and the sum of squared
+/// deviations from their mean (into `squares`); partial sums of 256 pixels in float vectors,
+/// totals in double precision.
+private func laneMoments<V: SIMD>(_ p: UnsafeMutablePointer<Float>, pixels: Int, _: V.Type,
+                                  _ sum: inout [Double], _ squares: inout [Double]) where V.Scalar == Float {
+    let raw = UnsafeRawPointer(p), lanes = V.scalarCount
+    func accumulate(_ term: (V) -> V, into total: inout [Double]) {
+        var start = 0
+        while start < pixels {
+            var partial = V()
+            for i in start..<min(pixels, start + 256) { partial += term(raw.loadUnaligned(fromByteOffset: i * lanes * 4, as: V.self)) }
+            for l in 0..<lanes { total[l] += Double(partial[l]) }
+            start += 256
+        }
+    }
+    accumulate({ $0 }, into: &sum)
+    var mean = V()
+    for l in 0..<lanes { mean[l] = Float(sum[l] / Double(pixels)) }
+    accumulate({ ($0 - mean) * ($0 - mean) }, into: &squares)
+}
+
+/// The scalar form of `laneMoments` for any lane count.
+private func laneMoments(_ p: UnsafeMutablePointer<Float>, pixels: Int, lanes: Int,
+                         _ sum: inout [Double], _ squares: inout [Double]) {
+    for i in 0..<pixels { for l in 0..<lanes { sum[l] += Double(p[i * lanes + l]) } }
+    for i in 0..<pixels {
+        for l in 0..<lanes {
+            let d = Double(p[i * lanes + l]) - sum[l] / Double(pixels)
+            squares[l] += d * d
+        }
+    }
+}
+
+/// `normalized = (x − mean)·inverse` and `y = max(normalized·scale + shift, floor)` over a plane, in vectors.
+private func normalize<V: SIMD>(_ x: UnsafeMutablePointer<Float>, _ normalized: UnsafeMutablePointer<Float>,
+                                _ y: UnsafeMutablePointer<Float>, _ pixels: Int, _: V.Type, _ mean: [Float],
+                                _ inverse: [Float], _ scale: [Float], _ shift: [Float], _ floor: Float)
+    where V.Scalar == Float {
+    let lanes = V.scalarCount
+    var (m, inv, g, b) = (V(), V(), V(), V())
+    for l in 0..<lanes { (m[l], inv[l], g[l], b[l]) = (mean[l], inverse[l], scale[l], shift[l]) }
+    let lowest = V(repeating: floor)
+    let (source, normal, target) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(normalized), UnsafeMutableRawPointer(y))
+    for i in 0..<pixels {
+        let offset = i * lanes * 4
+        let n = (source.loadUnaligned(fromByteOffset: offset, as: V.self) - m) * inv
+        normal.storeBytes(of: n, toByteOffset: offset, as: V.self)
+        target.storeBytes(of: pointwiseMax(n * g + b, lowest), toByteOffset: offset, as: V.self)
     }
 }

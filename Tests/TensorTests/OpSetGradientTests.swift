@@ -78,7 +78,7 @@ final class OpSetGradientTests: XCTestCase {
 
     func testPaddingZeroAndReflectionAsymmetric() {
         let padding = Padding2D(top: 2, bottom: 1, left: 0, right: 3)
-        for layout in [Layout.plain, .channelsBlocked16] {
+        for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
             let x = randomTensor([2, 16, 5, 4], layout: layout, seed: 11)
             assertGradientsMatch([x]) { $0[0].padded(padding, mode: .zero) }
             assertGradientsMatch([x]) { $0[0].padded(padding, mode: .reflect) }
@@ -92,7 +92,7 @@ final class OpSetGradientTests: XCTestCase {
     }
 
     func testNearestUpsampling() {
-        for layout in [Layout.plain, .channelsBlocked16] {
+        for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
             let x = randomTensor([2, 16, 3, 4], layout: layout, seed: 12)
             assertGradientsMatch([x]) { $0[0].upsampledNearest(factor: 2) }
         }
@@ -110,7 +110,12 @@ final class OpSetGradientTests: XCTestCase {
     }
 
     func testInstanceNormalisationBlockedMatchesItsDefinition() {
-        let x = randomTensor([2, 32, 3, 5], layout: .channelsBlocked16, seed: 18)
+        for layout in [Layout.channelsBlocked8, .channelsBlocked16] {
+            assertInstanceNormMatchesItsDefinition(randomTensor([2, 32, 3, 5], layout: layout, seed: 18))
+        }
+    }
+
+    private func assertInstanceNormMatchesItsDefinition(_ x: Tensor) {
         let gamma = randomTensor([32], seed: 19), beta = randomTensor([32], seed: 20)
         assertGradientsMatch([x, gamma, beta]) { $0[0].instanceNormalized(gamma: $0[1], beta: $0[2]) }
         let composed = (x - x.mean(alongAxes: [2, 3], keepingDimensions: true))
