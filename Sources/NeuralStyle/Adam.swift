@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Adam (Kingma & Ba) as torch.optim.Adam, with optional step decay of the learning rate
 /// (torch's StepLR): after every `decayEvery` iterations the rate is multiplied by `decayFactor`.
@@ -16,7 +17,7 @@ public final class Adam: Optimizer {
     /// Multiplier applied at each decay.
     public let decayFactor: Float
     public private(set) var iteration = 0
-    private var m: [Float] = [], v: [Float] = []
+    private var m: Tensor?, v: Tensor?
 
     /// Configures the optimiser; the defaults are neural-style's (learning rate 10).
     public init(learningRate: Float = 10, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
@@ -35,28 +36,29 @@ public final class Adam: Optimizer {
         return learningRate * pow(decayFactor, Float((iteration - 1) / decayEvery))
     }
 
-    public func step(_ x: inout [Float], objective: Objective) {
+    public func step(_ x: Tensor, objective: Objective) {
         let g = objective(x).gradient
-        if m.count != x.count { m = [Float](repeating: 0, count: x.count); v = m }
+        if m?.count != x.count {
+            m = Tensor.full(x.shape, value: 0, layout: x.layout)
+            v = Tensor.full(x.shape, value: 0, layout: x.layout)
+        }
         iteration += 1
         let t = Float(iteration)
         let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
-        let stepSize = learningRate(at: iteration) / correction1
-        for i in x.indices {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            x[i] -= stepSize * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
-        }
+        Backend.current.adamUpdate(x, gradient: g, m: m!, v: v!, beta1: beta1, beta2: beta2,
+                                   stepSize: learningRate(at: iteration) / correction1, correction2: correction2,
+                                   epsilon: epsilon)
     }
 
     public var state: OptimizerState {
-        OptimizerState(kind: "adam", iteration: iteration, vectors: ["m": [m], "v": [v]])
+        OptimizerState(kind: "adam", iteration: iteration, vectors: ["m": [m?.toArray() ?? []], "v": [v?.toArray() ?? []]])
     }
 
     public func restore(_ state: OptimizerState) throws {
         try state.expect("adam")
         let m = try state.vectorList("m").first ?? [], v = try state.vectorList("v").first ?? []
         guard m.count == v.count else { throw StyleTransferError.badCheckpoint("inconsistent Adam moments") }
-        (iteration, self.m, self.v) = (state.iteration, m, v)
+        iteration = state.iteration
+        (self.m, self.v) = m.isEmpty ? (nil, nil) : (Tensor(shape: [m.count], values: m), Tensor(shape: [v.count], values: v))
     }
 }

@@ -79,27 +79,29 @@ public final class GatysStyleTransfer {
                 x = upsampled(x, from: previousShape, to: shape)
             }
             let start = Date()
+            let point = Tensor(shape: shape, values: x)
             while optimizer.iteration < level.iterations {
-                optimizer.step(&x) { values in
-                    let image = Tensor(shape: shape, values: values, requiresGrad: true)
+                optimizer.step(point) { point in
+                    // A leaf over the point's own memory: the tape's gradient is the objective's.
+                    let image = Tensor(shape: point.shape, layout: point.layout, storage: point.storage, requiresGrad: true)
                     let (total, terms) = loss(image)
                     total.backward()
                     var record = terms
                     record.iteration = optimizer.iteration + 1
                     record.level = index + 1
                     record.elapsed = Date().timeIntervalSince(start)
-                    onEvaluation(record) { self.render(values, shape: shape) }
-                    return (total.item(), image.grad!.toArray())
+                    onEvaluation(record) { self.render(point.toArray(), shape: shape) }
+                    return (total.item(), image.grad!)
                 }
                 let position = Position(level: index, levels: levels.count, iteration: optimizer.iteration,
                                         iterations: level.iterations)
-                let (state, snapshot) = (optimizer, x)
                 let proceed = afterIteration(position) {
                     Checkpoint(fingerprint: fingerprint, level: index, width: shape[3], height: shape[2],
-                               image: snapshot, optimizer: state.state)
+                               image: point.toArray(), optimizer: optimizer.state)
                 }
                 guard proceed else { throw StyleTransferError.stopped(level: index + 1, iteration: optimizer.iteration) }
             }
+            x = point.toArray()
         }
         return finished(render(x, shape: shape), content: content)
     }

@@ -1,10 +1,13 @@
+import Tensor
+
 /// Limited-memory BFGS with the semantics of torch.optim.LBFGS (and jcjohnson/neural-style):
 /// no line search, a fixed step (`learningRate`) except a first step of
 /// `min(1, 1/‖g‖₁)·learningRate`, curvature pairs kept only when `yᵀs > 1e-10`, and no
 /// early stopping: every iteration evaluates the objective once.
 ///
 /// Each iteration evaluates the gradient at the current point, folds it into the history
-/// and moves; so the last iterate is never evaluated, exactly as in torch.
+/// and moves; so the last iterate is never evaluated, exactly as in torch. The history lives
+/// on the device; only the scalars of the two-loop recursion come back to the host.
 public final class LBFGS: Optimizer {
     /// Curvature pairs remembered (torch: 100 in neural-style).
     public let historySize: Int
@@ -12,11 +15,12 @@ public final class LBFGS: Optimizer {
     public let learningRate: Float
     public private(set) var iteration = 0
 
-    private var previousGradient: [Float] = []
-    private var direction: [Float] = []
+    private var previousGradient: Tensor?
+    private var direction: Tensor?
     private var stepLength: Float = 0
-    private var gradientChanges: [[Float]] = [], steps: [[Float]] = [], inverseCurvatures: [Float] = []
+    private var gradientChanges: [Tensor] = [], steps: [Tensor] = [], inverseCurvatures: [Float] = []
     private var hessianScale: Float = 1
+    private var backend: ComputeBackend { Backend.current }
 
     /// Configures the optimiser; the defaults are neural-style's.
     public init(historySize: Int = 100, learningRate: Float = 1) {
@@ -24,46 +28,43 @@ public final class LBFGS: Optimizer {
         self.learningRate = learningRate
     }
 
-    public func step(_ x: inout [Float], objective: Objective) {
-        let gradient = objective(x).gradient
+    public func step(_ x: Tensor, objective: Objective) {
+        let gradient = backend.reorder(objective(x).gradient, to: x.layout)
         iteration += 1
-        if iteration == 1 {
-            direction = gradient.map { -$0 }
-        } else {
-            remember(gradient)
-            direction = inverseHessianTimesNegative(gradient)
-        }
+        if iteration > 1 { remember(gradient) }
+        let newDirection = iteration == 1 ? backend.affine(gradient, scale: -1, shift: 0) : inverseHessianTimesNegative(gradient)
         previousGradient = gradient
-        stepLength = iteration == 1 ? min(1, 1 / gradient.reduce(0) { $0 + abs($1) }) * learningRate : learningRate
-        axpy(stepLength, direction, &x)
+        direction = newDirection
+        stepLength = iteration == 1 ? min(1, 1 / backend.absoluteSum(gradient).item()) * learningRate : learningRate
+        backend.axpy(stepLength, newDirection, x)
     }
 
     /// Adds the curvature pair of the last step if it keeps the approximation positive definite.
-    private func remember(_ gradient: [Float]) {
-        var y = gradient
-        axpy(-1, previousGradient, &y)
-        let s = direction.map { $0 * stepLength }
-        let ys = dot(y, s)
+    private func remember(_ gradient: Tensor) {
+        guard let previousGradient, let direction else { return }
+        let y = backend.binary(.subtract, gradient, previousGradient.reshaped(gradient.shape)) // restored ones are flat
+        let s = backend.affine(direction, scale: stepLength, shift: 0)
+        let ys = backend.dot(y, s).item()
         guard ys > 1e-10 else { return }
         if gradientChanges.count == historySize {
             gradientChanges.removeFirst(); steps.removeFirst(); inverseCurvatures.removeFirst()
         }
         gradientChanges.append(y); steps.append(s); inverseCurvatures.append(1 / ys)
-        hessianScale = ys / dot(y, y)
+        hessianScale = ys / backend.dot(y, y).item()
     }
 
     /// The two-loop recursion: `−H·gradient`.
-    private func inverseHessianTimesNegative(_ gradient: [Float]) -> [Float] {
-        var q = gradient.map { -$0 }
+    private func inverseHessianTimesNegative(_ gradient: Tensor) -> Tensor {
+        var q = backend.affine(gradient, scale: -1, shift: 0)
         var alphas = [Float](repeating: 0, count: steps.count)
         for i in steps.indices.reversed() {
-            alphas[i] = dot(steps[i], q) * inverseCurvatures[i]
-            axpy(-alphas[i], gradientChanges[i], &q)
+            alphas[i] = backend.dot(steps[i], q).item() * inverseCurvatures[i]
+            backend.axpy(-alphas[i], gradientChanges[i], q)
         }
-        for i in q.indices { q[i] *= hessianScale }
+        q = backend.affine(q, scale: hessianScale, shift: 0)
         for i in steps.indices {
-            let beta = dot(gradientChanges[i], q) * inverseCurvatures[i]
-            axpy(alphas[i] - beta, steps[i], &q)
+            let beta = backend.dot(gradientChanges[i], q).item() * inverseCurvatures[i]
+            backend.axpy(alphas[i] - beta, steps[i], q)
         }
         return q
     }
@@ -71,8 +72,9 @@ public final class LBFGS: Optimizer {
     public var state: OptimizerState {
         OptimizerState(kind: "lbfgs", iteration: iteration,
                        scalars: ["step": stepLength, "hessian_scale": hessianScale],
-                       vectors: ["previous_gradient": [previousGradient], "direction": [direction],
-                                 "gradient_changes": gradientChanges, "steps": steps,
+                       vectors: ["previous_gradient": [previousGradient?.toArray() ?? []],
+                                 "direction": [direction?.toArray() ?? []],
+                                 "gradient_changes": gradientChanges.map { $0.toArray() }, "steps": steps.map { $0.toArray() },
                                  "inverse_curvatures": [inverseCurvatures]])
     }
 
@@ -86,8 +88,11 @@ public final class LBFGS: Optimizer {
         iteration = state.iteration
         stepLength = try state.scalar("step")
         hessianScale = try state.scalar("hessian_scale")
-        previousGradient = try state.vectorList("previous_gradient").first ?? []
-        direction = try state.vectorList("direction").first ?? []
-        (gradientChanges, self.steps, inverseCurvatures) = (changes, steps, curvatures)
+        func tensor(_ values: [Float]) -> Tensor? { values.isEmpty ? nil : Tensor(shape: [values.count], values: values) }
+        previousGradient = tensor(try state.vectorList("previous_gradient").first ?? [])
+        direction = tensor(try state.vectorList("direction").first ?? [])
+        gradientChanges = changes.compactMap(tensor)
+        self.steps = steps.compactMap(tensor)
+        inverseCurvatures = curvatures
     }
 }

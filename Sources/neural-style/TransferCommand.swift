@@ -148,15 +148,8 @@ struct TransferCommand: ParsableCommand {
                                valueName: "bfloat16|float32"))
     var gradientPrecision = "bfloat16"
 
-    mutating func run() throws {
-        do {
-            try transfer()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            fputs("neural-style: error: \(error)\n", stderr)
-            throw ExitCode.failure
-        }
+    func run() throws {
+        try reportingErrors(transfer)
     }
 
     private func transfer() throws {
