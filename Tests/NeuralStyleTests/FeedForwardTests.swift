@@ -104,3 +104,28 @@ final class FeedForwardTests: XCTestCase {
         XCTAssertThrowsError(try mismatched.resume(from: try TrainingCheckpoint(contentsOf: checkpoint)))
     }
 }
+
+/// A pytorch/examples checkpoint as PyTorch wrote it (width 2, with 2017's running statistics).
+final class TransformerNetCheckpointTests: XCTestCase {
+    func testImportedCheckpointReproducesPyTorchsForward() throws {
+        prepareComputeBackend()
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../ModelsTests/Fixtures/torch-zip").standardized
+        let arrays = try TorchFile.read(path: fixtures.appendingPathComponent("transformer_net_2017.pth").path)
+        XCTAssertNotNil(arrays["in1.running_mean"], "the fixture carries 2017's running statistics")
+        XCTAssertThrowsError(try StyleModelFile.network(from: arrays, source: "x"), "running statistics are not parameters")
+        let parameters = arrays.filter { !$0.key.hasSuffix("running_mean") && !$0.key.hasSuffix("running_var") }
+        let network = try StyleModelFile.network(from: parameters, source: "fixture")
+        XCTAssertEqual(network.channels, 2)
+        let expected = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: fixtures.appendingPathComponent("transformer_net_2017.json"))) as! [String: Any]
+        let input = Tensor(shape: [1, 3, 12, 8], values: (0..<288).map { Float($0) * 255 / 288 })
+        let output = network(input).toArray()
+        let reference = (expected["output"] as! [Double]).map(Float.init)
+        XCTAssertEqual(output.count, reference.count)
+        let worst = zip(output, reference).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        // Planes of 6 pixels after two strided convolutions make instance norm amplify f32 rounding;
+        // a wrong op is off by whole units.
+        XCTAssertLessThan(worst, 5e-4, "largest relative difference from PyTorch")
+    }
+}
