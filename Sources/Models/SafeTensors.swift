@@ -59,9 +59,17 @@ public enum SafeTensors {
             let count = shape.reduce(1, *)
             let values = bytes.withUnsafeBytes { source -> [Float] in
                 let raw = UnsafeRawBufferPointer(rebasing: source[(body + range[0])..<(body + range[1])])
-                return dtype == "F16"
-                    ? (0..<count).map { Float(raw.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self)) }
-                    : (0..<count).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
+                guard dtype == "F16" else {
+                    return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                        initialized = count
+                    }
+                }
+                let halves = [Float16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                    initialized = count
+                }
+                return halves.map(Float.init)
             }
             guard values.allSatisfy(\.isFinite) else {
                 throw WeightsFormatError("safetensors entry \(name) holds values that are not finite numbers")
