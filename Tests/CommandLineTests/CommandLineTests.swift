@@ -56,7 +56,18 @@ final class CommandLineTests: CommandLineTestCase {
     }
 
     func testHelpDocumentsEveryDefault() {
-        let help = run(["--help"]).stdout
+        let overview = run(["--help"]).stdout
+        for subcommand in ["transfer (default)", "train", "stylize", "model", "weights"] {
+            XCTAssertTrue(overview.contains(subcommand), "the overview lacks \(subcommand)")
+        }
+        let training = run(["train", "--help"]).stdout
+        for text in ["(default: 100000.0)", "(default: 1e+10)", "(default: 0.001)", "(default: 4)",
+                     "(default: 256)", "(default: relu2_2)", "relu1_2,relu2_2,relu3_3,relu4_3", "--init-model",
+                     "--checkpoint-every", "--resume", "--preview-every", "--loss-plot", "--log", "--epochs",
+                     "default: vgg16)", "--device"] {
+            XCTAssertTrue(training.contains(text), "train's help lacks \(text)")
+        }
+        let help = run(["transfer", "--help"]).stdout
         for text in ["--content-weight <content-weight>", "(default: 5.0)", "(default: 100.0)", "(default: 0.001)",
                      "(default: 512)", "(default: 1000)", "(default: lbfgs)", "(default: content)", "(default: max)",
                      "(default: relu4_2)", "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1", "1 for lbfgs, 10 for adam",
