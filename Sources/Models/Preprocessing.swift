@@ -18,6 +18,9 @@ public struct Preprocessing: Equatable, Sendable {
     public static let torchvision = Preprocessing(bgr: false, scale: 1 / 255, mean: [0.485, 0.456, 0.406],
                                                   std: [0.229, 0.224, 0.225])
 
+    /// RGB pixels in 0…255 as they are: what TransformerNet reads and writes.
+    public static let rgb255 = Preprocessing(bgr: false, scale: 1, mean: [0, 0, 0], std: [1, 1, 1])
+
     /// Name stored in model files.
     public var name: String { self == .caffe ? "caffe" : self == .torchvision ? "torchvision" : "custom" }
 

@@ -53,8 +53,7 @@ public final class FeedForwardTrainer {
                                                + "on each side for the chosen layers")
         }
         let styleTensor = lossNetwork.preprocessing.networkInput(
-            Tensor(shape: [1, 3, styleImage.height, styleImage.width],
-                   values: FeedForwardTrainer.planar(styleImage)))
+            Preprocessing.rgb255.tensor(rgb: styleImage.samples, width: styleImage.width, height: styleImage.height))
         styleTargets = lossNetwork.features(styleTensor, at: Set(options.styleLayers.map(\.name)))
             .mapValues { $0.gramMatrix().detached() }
         fingerprint = options.fingerprint(datasetCount: dataset.count, styleSide: (styleImage.width, styleImage.height))
@@ -72,14 +71,6 @@ public final class FeedForwardTrainer {
             where !value.isFinite || value < 0 {
             throw StyleTransferError.badOption("weights and the learning rate must be finite and not negative")
         }
-    }
-
-    /// Interleaved RGB samples as planar `[3, H, W]` values.
-    static func planar(_ image: Image) -> [Float] {
-        let plane = image.width * image.height
-        var values = [Float](repeating: 0, count: 3 * plane)
-        for i in 0..<plane { for c in 0..<3 { values[c * plane + i] = image.samples[i * 3 + c] } }
-        return values
     }
 
     /// Continues from `checkpoint`, which must come from a run with the same settings and inputs.

@@ -32,11 +32,8 @@ public struct Stylizer {
                                                + "(at least \(TransformerNet.minimumSide) pixels a side)")
         }
         return withoutGradients {
-            let x = Tensor(shape: [1, 3, image.height, image.width], values: FeedForwardTrainer.planar(image))
-            let values = network(x).toArray()
-            let plane = image.width * image.height
-            var samples = [Float](repeating: 0, count: 3 * plane)
-            for i in 0..<plane { for c in 0..<3 { samples[i * 3 + c] = min(max(values[c * plane + i], 0), 255) } }
+            let x = Preprocessing.rgb255.tensor(rgb: image.samples, width: image.width, height: image.height)
+            let samples = Preprocessing.rgb255.rgbSamples(from: network(x)).map { min(max($0, 0), 255) }
             return Image(width: image.width, height: image.height, samples: samples)
         }
     }

@@ -146,20 +146,16 @@ public final class CPUBackend: ComputeBackend {
                                        geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
         let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
         let weights = weights(weight, as: weightsFormat)
-        let direct = plan.outputIsDirect
-        var outputFormat = plan.outputDescriptor
-        let target = direct ? Storage(count: plan.outputShape.reduce(1, *))
-                            : Storage(bytes: dnnl_memory_desc_get_size(&outputFormat))
+        let y = Tensor(shape: plan.outputShape, layout: plan.outputLayout,
+                       storage: Storage(count: plan.outputShape.reduce(1, *)))
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
                          (DNNLArgument.weights, weightsFormat, weights.raw),
-                         (DNNLArgument.dst, outputFormat, target.raw)]
+                         (DNNLArgument.dst, plan.outputDescriptor, y.storage.raw)]
         if let bias {
             arguments.append((DNNLArgument.bias, context.descriptor(bias.shape, .plain), bias.storage.raw))
         }
         context.execute(plan.forward, arguments)
-        let storage = direct ? target : context.reordered(target.raw, from: outputFormat,
-                                                          to: context.descriptor(plan.outputShape, plan.outputLayout))
-        return Tensor(shape: plan.outputShape, layout: plan.outputLayout, storage: storage)
+        return y
     }
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],

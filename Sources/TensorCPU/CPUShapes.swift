@@ -19,7 +19,7 @@ extension CPUBackend {
                      "sum of \(x.shape) to \(shape)")
         // Offsets of one output element's inputs, relative to its first.
         let reducedShape = zip(shape, x.shape).map { $0 == 1 ? $1 : 1 }
-        let inputStrides = broadcastStrides(x.shape).enumerated().map { x.shape[$0.offset] == 1 ? 0 : $0.element }
+        let inputStrides = broadcastStrides(x.shape)
         var offsets = [0]
         for axis in reducedShape.indices where reducedShape[axis] > 1 {
             offsets = (0..<reducedShape[axis]).flatMap { k in offsets.map { $0 + k * inputStrides[axis] } }

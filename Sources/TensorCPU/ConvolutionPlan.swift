@@ -24,7 +24,7 @@ final class ConvolutionPlan {
     let outputDescriptor: dnnl_memory_desc_t
     let algorithm: dnnl_alg_kind_t
     let forward: DNNLPrimitive
-    let context: DNNLContext
+    private let context: DNNLContext
     private var backwardDataPrimitive: DNNLPrimitive?
     private var backwardWeightsPrimitive: DNNLPrimitive?
 
@@ -142,11 +142,6 @@ final class ConvolutionPlan {
         }
         fatalError("oneDNN has no backward-weights convolution for \(key)")
     }
-}
-
-extension ConvolutionPlan {
-    /// Whether the output format is exactly `outputLayout` (no reorder needed).
-    var outputIsDirect: Bool { sameLayout(outputDescriptor, context.descriptor(outputShape, outputLayout)) }
 }
 
 extension DNNLContext {
