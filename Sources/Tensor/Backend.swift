@@ -1,21 +1,40 @@
-/// Spatial parameters of a 2-D convolution or pooling window (square, same on both axes).
+/// Spatial parameters of a 2-D convolution or pooling window: its size, step and padding, and
+/// for convolutions the channel groups.
 public struct WindowGeometry: Hashable, Sendable {
-    /// Window side in pixels.
-    public var kernel: Int
-    /// Step between windows.
+    /// Window height in pixels.
+    public var kernelHeight: Int
+    /// Window width in pixels.
+    public var kernelWidth: Int
+    /// Step between windows, the same along both axes.
     public var stride: Int
-    /// Zero padding added on each side.
-    public var padding: Int
+    /// Zeros added around the input, each side on its own.
+    public var padding: Padding2D
+    /// Channel groups of a convolution: 1 connects every input channel to every output channel,
+    /// the input's channel count makes it depthwise. Pooling windows have 1.
+    public var groups: Int
 
-    /// Describes a `kernel`×`kernel` window moving by `stride` over an input padded by `padding`.
+    /// A `kernel`×`kernel` window moving by `stride` over an input padded by `padding` on every side.
     public init(kernel: Int, stride: Int = 1, padding: Int = 0) {
-        self.kernel = kernel
-        self.stride = stride
-        self.padding = padding
+        self.init(kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: Padding2D(padding))
     }
 
-    /// Output extent along one axis for an input extent `size` (floor rounding, as PyTorch).
-    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+    /// A `kernelHeight`×`kernelWidth` window moving by `stride` over an input padded by `padding`,
+    /// in `groups` channel groups.
+    public init(kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Padding2D = Padding2D(0),
+                groups: Int = 1) {
+        (self.kernelHeight, self.kernelWidth, self.stride) = (kernelHeight, kernelWidth, stride)
+        (self.padding, self.groups) = (padding, groups)
+    }
+
+    /// Output height for an input `height` pixels high (floor rounding, as PyTorch).
+    public func outputHeight(_ height: Int) -> Int {
+        (height + padding.top + padding.bottom - kernelHeight) / stride + 1
+    }
+
+    /// Output width for an input `width` pixels wide (floor rounding, as PyTorch).
+    public func outputWidth(_ width: Int) -> Int {
+        (width + padding.left + padding.right - kernelWidth) / stride + 1
+    }
 }
 
 /// Which reduction a pooling window applies.
@@ -50,6 +69,11 @@ public enum UnaryOperation: Hashable, Sendable {
     case square
     /// `min(max(x, low), high)` (ReLU6 is `clamp(0, 6)`); the gradient passes where `low < x < high`.
     case clamp(low: Float, high: Float)
+    /// Integer quantisation and back, as an ONNX QuantizeLinear→DequantizeLinear pair:
+    /// `(clamp(round(x / scale) + zeroPoint, low, high) − zeroPoint) · scale`, rounding halves to
+    /// even (int8: `low` −128, `high` 127). The gradient passes where the integer was not
+    /// clamped (the straight-through estimator, as PyTorch's fake quantisation).
+    case fakeQuantize(scale: Float, zeroPoint: Float, low: Float, high: Float)
 }
 
 /// Padding added around the two spatial axes of an NCHW tensor, each side on its own.

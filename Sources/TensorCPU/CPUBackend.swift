@@ -103,14 +103,15 @@ public final class CPUBackend: ComputeBackend {
 
     /// `weight` (plain OIHW) in the format `descriptor` asks for, reordered once per
     /// weight version and shared by every plan that wants the same format.
-    private func weights(_ weight: Tensor, as descriptor: dnnl_memory_desc_t) -> Storage {
+    private func weights(_ weight: Tensor, geometry: WindowGeometry, as descriptor: dnnl_memory_desc_t) -> Storage {
         let storage = weight.storage
         let key = ObjectIdentifier(storage)
         if let cached = reorderedWeights[key]?.first(where: { $0.source === storage && $0.version == storage.version
                                                               && sameLayout($0.format, descriptor) }) {
             return cached.reordered
         }
-        let reordered = context.reordered(storage.raw, from: context.descriptor(weight.shape, .plain), to: descriptor)
+        let reordered = context.reordered(storage.raw, from: context.descriptor(geometry.dnnlWeightShape(weight.shape), .plain),
+                                           to: descriptor)
         reorderedWeights = reorderedWeights.filter { $0.value.contains { $0.source != nil } }
         reorderedWeights[key, default: []].removeAll { $0.source !== storage || $0.version != storage.version }
         reorderedWeights[key, default: []].append(
@@ -121,9 +122,9 @@ public final class CPUBackend: ComputeBackend {
     /// Output channels rounded up to whole blocks, when a blocked input feeds a convolution whose
     /// outputs fill no whole block (a network's RGB output): oneDNN has only reference kernels for
     /// that, so the weights get zero filters up to a block and the extra channels are cut off.
-    private func paddedOutputChannels(_ weightShape: [Int], inputLayout: Layout) -> Int? {
+    private func paddedOutputChannels(_ weightShape: [Int], inputLayout: Layout, geometry: WindowGeometry) -> Int? {
         let block = DNNLContext.blockedLayout.blockSize
-        guard inputLayout != .plain, weightShape[0] % block != 0 else { return nil }
+        guard inputLayout != .plain, geometry.groups == 1, weightShape[0] % block != 0 else { return nil }
         return (weightShape[0] + block - 1) / block * block
     }
 
@@ -136,7 +137,7 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                             applyingReLU: Bool) -> Tensor {
-        if let padded = paddedOutputChannels(weight.shape, inputLayout: x.layout) {
+        if let padded = paddedOutputChannels(weight.shape, inputLayout: x.layout, geometry: geometry) {
             let y = convolution(x, weight: zeroExtended(weight, axis: 0, to: padded),
                                 bias: bias.map { zeroExtended($0, axis: 0, to: padded) }, geometry: geometry,
                                 applyingReLU: applyingReLU)
@@ -145,7 +146,7 @@ public final class CPUBackend: ComputeBackend {
         let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weight.shape,
                                        geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
         let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
-        let weights = weights(weight, as: weightsFormat)
+        let weights = weights(weight, geometry: geometry, as: weightsFormat)
         let y = Tensor(shape: plan.outputShape, layout: plan.outputLayout,
                        storage: Storage(count: plan.outputShape.reduce(1, *)))
         var arguments = [(DNNLArgument.src, context.descriptor(x.shape, x.layout), x.storage.raw),
@@ -160,7 +161,7 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
-        if let padded = paddedOutputChannels(weight.shape, inputLayout: inputLayout) {
+        if let padded = paddedOutputChannels(weight.shape, inputLayout: inputLayout, geometry: geometry) {
             let masked = reluMask.map { reluBackward(dy, mask: $0) } ?? dy
             return convolutionBackwardData(zeroExtended(reorder(masked, to: .plain), axis: 1, to: padded), reluMask: nil,
                                            weight: zeroExtended(weight, axis: 0, to: padded), inputShape: inputShape,
@@ -172,13 +173,13 @@ public final class CPUBackend: ComputeBackend {
         // A mask is laid out like the convolution's output, so one reorder serves both.
         var dy = reorder(dy, to: plan.outputLayout)
         if gradientPrecision == .bfloat16, let primitive = plan.bfloat16BackwardData {
-            return bfloat16BackwardData(dy, mask: mask, weight: weight, primitive: primitive, inputShape: inputShape,
-                                        inputLayout: inputLayout)
+            return bfloat16BackwardData(dy, mask: mask, weight: weight, geometry: geometry, primitive: primitive,
+                                        inputShape: inputShape, inputLayout: inputLayout)
         }
         if let mask { dy = reluBackward(dy, mask: mask) }
         let primitive = plan.backwardData
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
-        let weights = weights(weight, as: weightsFormat)
+        let weights = weights(weight, geometry: geometry, as: weightsFormat)
         let wanted = context.descriptor(inputShape, inputLayout)
         var chosen = primitive.memoryDescriptor(dnnl_query_diff_src_md)
         let direct = sameLayout(chosen, wanted)
@@ -197,10 +198,10 @@ public final class CPUBackend: ComputeBackend {
 
     /// Backward-data through `primitive`'s bfloat16 channels-last operands, converting on the way
     /// in and out.
-    private func bfloat16BackwardData(_ dy: Tensor, mask: ReLUMask?, weight: Tensor, primitive: DNNLPrimitive,
-                                      inputShape: [Int], inputLayout: Layout) -> Tensor {
+    private func bfloat16BackwardData(_ dy: Tensor, mask: ReLUMask?, weight: Tensor, geometry: WindowGeometry,
+                                      primitive: DNNLPrimitive, inputShape: [Int], inputLayout: Layout) -> Tensor {
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
-        let weights = weights(weight, as: weightsFormat)
+        let weights = weights(weight, geometry: geometry, as: weightsFormat)
         let dyFormat = primitive.memoryDescriptor(dnnl_query_diff_dst_md)
         var dxFormat = primitive.memoryDescriptor(dnnl_query_diff_src_md)
         let dyHalf: Storage
@@ -221,7 +222,7 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                            geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
-        if let padded = paddedOutputChannels(weightShape, inputLayout: x.layout) {
+        if let padded = paddedOutputChannels(weightShape, inputLayout: x.layout, geometry: geometry) {
             var paddedShape = weightShape
             paddedShape[0] = padded
             let (dw, db) = convolutionBackwardWeights(zeroExtended(reorder(dy, to: .plain), axis: 1, to: padded),
@@ -248,7 +249,7 @@ public final class CPUBackend: ComputeBackend {
         context.execute(primitive, arguments)
         withExtendedLifetime(gradient.keep) {}
         let dw = context.reordered(blockedWeights.raw, from: weightsDescriptor,
-                                   to: context.descriptor(weightShape, .plain))
+                                   to: context.descriptor(geometry.dnnlWeightShape(weightShape), .plain))
         return (Tensor(shape: weightShape, storage: dw), db)
     }
 

@@ -74,6 +74,11 @@ extension CPUBackend {
             case .sqrt: for i in range { py[i] = px[i].squareRoot() }
             case .square: for i in range { py[i] = px[i] * px[i] }
             case let .clamp(low, high): for i in range { py[i] = min(max(px[i], low), high) }
+            case let .fakeQuantize(scale, zeroPoint, low, high):
+                for i in range {
+                    let q = min(max((px[i] / scale).rounded(.toNearestOrEven) + zeroPoint, low), high)
+                    py[i] = (q - zeroPoint) * scale
+                }
             }
         }
         return y
@@ -91,6 +96,11 @@ extension CPUBackend {
             case .sqrt: for i in range { pd[i] = pg[i] * 0.5 / py[i] }
             case .square: for i in range { pd[i] = pg[i] * 2 * px[i] }
             case let .clamp(low, high): for i in range { pd[i] = px[i] > low && px[i] < high ? pg[i] : 0 }
+            case let .fakeQuantize(scale, zeroPoint, low, high):
+                for i in range {
+                    let q = (px[i] / scale).rounded(.toNearestOrEven) + zeroPoint
+                    pd[i] = q >= low && q <= high ? pg[i] : 0
+                }
             }
         }
         return dx

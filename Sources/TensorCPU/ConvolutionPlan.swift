@@ -33,24 +33,26 @@ final class ConvolutionPlan {
         self.context = context
         let (n, h, w) = (key.inputShape[0], key.inputShape[2], key.inputShape[3])
         let outChannels = key.weightShape[0]
-        outputShape = [n, outChannels, key.geometry.outputSize(h), key.geometry.outputSize(w)]
+        outputShape = [n, outChannels, key.geometry.outputHeight(h), key.geometry.outputWidth(w)]
         let blocked = DNNLContext.blockedLayout
         outputLayout = outChannels % blocked.blockSize == 0 ? blocked : .plain
         let g = key.geometry
-        let winogradCandidate = g.kernel == 3 && g.stride == 1 && key.inputLayout == .channelsBlocked16
+        let weightDimensions = g.dnnlWeightShape(key.weightShape)
+        let winogradCandidate = g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.groups == 1
+            && key.inputLayout == .channelsBlocked16
         var chosen: (dnnl_alg_kind_t, DNNLPrimitive)?
         let outputTag = DNNLContext.tag(for: outputLayout, rank: 4)
         for algorithm in winogradCandidate ? [dnnl_convolution_winograd, dnnl_convolution_direct]
                                            : [dnnl_convolution_direct] {
             var src = context.descriptor(key.inputShape, key.inputLayout)
-            var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
+            var weights = context.descriptor(weightDimensions, tag: dnnl_format_tag_any)
             var bias = context.descriptor([outChannels], .plain)
             var dst = context.descriptor(outputShape, tag: outputTag)
             var desc = dnnl_convolution_desc_t()
-            let (strides, pads) = ConvolutionPlan.stridesAndPads(g)
             let status = withUnsafePointer(to: &bias) { bias in
                 dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, algorithm, &src, &weights,
-                                                   key.withBias ? bias : nil, &dst, strides, pads, pads)
+                                                   key.withBias ? bias : nil, &dst, g.dnnlStrides,
+                                                   g.dnnlPaddingBefore, g.dnnlPaddingAfter)
             }
             guard status == dnnl_success else { continue }
             if let primitive = DNNLPrimitive(&desc, engine: context.engine,
@@ -64,13 +66,11 @@ final class ConvolutionPlan {
         outputDescriptor = forward.memoryDescriptor(dnnl_query_dst_md)
     }
 
-    /// oneDNN's per-axis strides and paddings for a square window.
-    private static func stridesAndPads(_ g: WindowGeometry) -> (strides: [Int64], pads: [Int64]) {
-        ([Int64(g.stride), Int64(g.stride)], [Int64(g.padding), Int64(g.padding)])
-    }
-
-    private var strides: [Int64] { ConvolutionPlan.stridesAndPads(key.geometry).strides }
-    private var pads: [Int64] { ConvolutionPlan.stridesAndPads(key.geometry).pads }
+    private var strides: [Int64] { key.geometry.dnnlStrides }
+    private var pads: [Int64] { key.geometry.dnnlPaddingBefore }
+    private var padsAfter: [Int64] { key.geometry.dnnlPaddingAfter }
+    /// The weights' dimensions as oneDNN sees them (GOIHW when grouped).
+    private var weightDimensions: [Int] { key.geometry.dnnlWeightShape(key.weightShape) }
 
     var backwardData: DNNLPrimitive {
         if let backwardDataPrimitive { return backwardDataPrimitive }
@@ -83,11 +83,11 @@ final class ConvolutionPlan {
         var fallback: DNNLPrimitive?
         for (algorithm, free) in [(algorithm, false), (dnnl_convolution_direct, false), (dnnl_convolution_direct, true)] {
             var diffSrc = context.descriptor(key.inputShape, tag: free ? dnnl_format_tag_any : sourceTag)
-            var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
+            var weights = context.descriptor(weightDimensions, tag: dnnl_format_tag_any)
             var diffDst = free ? context.descriptor(outputShape, tag: dnnl_format_tag_any) : outputDescriptor
             var desc = dnnl_convolution_desc_t()
             guard dnnl_convolution_backward_data_desc_init(&desc, algorithm, &diffSrc, &weights, &diffDst,
-                                                           strides, pads, pads) == dnnl_success,
+                                                           strides, pads, padsAfter) == dnnl_success,
                   let primitive = DNNLPrimitive(&desc, engine: context.engine, hint: forward) else { continue }
             fallback = fallback ?? primitive
             guard !primitive.implementation.hasPrefix("ref") else { continue }
@@ -109,13 +109,13 @@ final class ConvolutionPlan {
         let inputType = key.inputLayout == .channelsBlocked16 ? dnnl_bf16 : dnnl_f32
         var diffSrc = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: inputType)
         var src = context.descriptor(key.inputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
-        var weights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any, dataType: dnnl_bf16)
+        var weights = context.descriptor(weightDimensions, tag: dnnl_format_tag_any, dataType: dnnl_bf16)
         var dst = context.descriptor(outputShape, tag: dnnl_nhwc, dataType: dnnl_bf16)
         var forwardDesc = dnnl_convolution_desc_t(), backwardDesc = dnnl_convolution_desc_t()
         guard dnnl_convolution_forward_desc_init(&forwardDesc, dnnl_forward_training, dnnl_convolution_direct,
-                                                 &src, &weights, nil, &dst, strides, pads, pads) == dnnl_success,
+                                                 &src, &weights, nil, &dst, strides, pads, padsAfter) == dnnl_success,
               dnnl_convolution_backward_data_desc_init(&backwardDesc, dnnl_convolution_direct, &diffSrc, &weights,
-                                                       &dst, strides, pads, pads) == dnnl_success,
+                                                       &dst, strides, pads, padsAfter) == dnnl_success,
               let hint = DNNLPrimitive(&forwardDesc, engine: context.engine),
               let candidate = DNNLPrimitive(&backwardDesc, engine: context.engine, hint: hint),
               candidate.implementation.contains("amx") else { return nil }
@@ -126,14 +126,14 @@ final class ConvolutionPlan {
         if let backwardWeightsPrimitive { return backwardWeightsPrimitive }
         for algorithm in [algorithm, dnnl_convolution_direct] {
             var src = context.descriptor(key.inputShape, key.inputLayout)
-            var diffWeights = context.descriptor(key.weightShape, tag: dnnl_format_tag_any)
+            var diffWeights = context.descriptor(weightDimensions, tag: dnnl_format_tag_any)
             var diffBias = context.descriptor([key.weightShape[0]], .plain)
             var diffDst = outputDescriptor
             var desc = dnnl_convolution_desc_t()
             let status = withUnsafePointer(to: &diffBias) { diffBias in
                 dnnl_convolution_backward_weights_desc_init(&desc, algorithm, &src, &diffWeights,
                                                             key.withBias ? diffBias : nil, &diffDst,
-                                                            strides, pads, pads)
+                                                            strides, pads, padsAfter)
             }
             guard status == dnnl_success,
                   let primitive = DNNLPrimitive(&desc, engine: context.engine, hint: forward) else { continue }

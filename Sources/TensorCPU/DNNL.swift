@@ -162,6 +162,7 @@ final class DNNLContext {
         case (.plain, 2): return dnnl_ab
         case (.plain, 3): return dnnl_abc
         case (.plain, 4): return dnnl_abcd
+        case (.plain, 5): return dnnl_abcde
         default: fatalError("no oneDNN format for rank \(rank)")
         }
     }
@@ -239,5 +240,23 @@ extension Storage {
     /// Room for at least `bytes` bytes of any element type (e.g. bfloat16 copies).
     convenience init(bytes: Int) {
         self.init(count: (bytes + MemoryLayout<Float>.stride - 1) / MemoryLayout<Float>.stride)
+    }
+}
+
+extension WindowGeometry {
+    /// oneDNN's per-axis (height, width) strides.
+    var dnnlStrides: [Int64] { [Int64(stride), Int64(stride)] }
+    /// oneDNN's per-axis window size.
+    var dnnlKernel: [Int64] { [Int64(kernelHeight), Int64(kernelWidth)] }
+    /// oneDNN's padding before the first row and column.
+    var dnnlPaddingBefore: [Int64] { [Int64(padding.top), Int64(padding.left)] }
+    /// oneDNN's padding after the last row and column.
+    var dnnlPaddingAfter: [Int64] { [Int64(padding.bottom), Int64(padding.right)] }
+
+    /// The dimensions oneDNN gives an OIHW `weightShape`: grouped convolutions split the output
+    /// channels into a leading group axis (the same memory, read as GOIHW).
+    func dnnlWeightShape(_ weightShape: [Int]) -> [Int] {
+        guard groups > 1 else { return weightShape }
+        return [groups, weightShape[0] / groups] + weightShape.dropFirst()
     }
 }

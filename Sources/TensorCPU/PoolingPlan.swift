@@ -29,13 +29,13 @@ final class PoolingPlan {
         self.context = context
         let g = key.geometry
         outputShape = [key.inputShape[0], key.inputShape[1],
-                       g.outputSize(key.inputShape[2]), g.outputSize(key.inputShape[3])]
+                       g.outputHeight(key.inputShape[2]), g.outputWidth(key.inputShape[3])]
         var src = context.descriptor(key.inputShape, key.layout)
         var dst = context.descriptor(outputShape, key.layout)
         var desc = dnnl_pooling_desc_t()
         dnnlCheck(dnnl_pooling_forward_desc_init(&desc, dnnl_forward_training, PoolingPlan.algorithm(key.kind),
-                                                 &src, &dst, PoolingPlan.pair(g.stride), PoolingPlan.pair(g.kernel),
-                                                 PoolingPlan.pair(g.padding), PoolingPlan.padRight(key, outputShape)),
+                                                 &src, &dst, g.dnnlStrides, g.dnnlKernel, g.dnnlPaddingBefore,
+                                                 PoolingPlan.padRight(key, outputShape)),
                   "pooling_forward_desc_init(\(key))")
         guard let primitive = DNNLPrimitive(&desc, engine: context.engine) else {
             fatalError("oneDNN has no pooling for \(key)")
@@ -52,8 +52,8 @@ final class PoolingPlan {
         var diffDst = context.descriptor(outputShape, key.layout)
         var desc = dnnl_pooling_desc_t()
         dnnlCheck(dnnl_pooling_backward_desc_init(&desc, PoolingPlan.algorithm(key.kind), &diffSrc, &diffDst,
-                                                  PoolingPlan.pair(g.stride), PoolingPlan.pair(g.kernel),
-                                                  PoolingPlan.pair(g.padding), PoolingPlan.padRight(key, outputShape)),
+                                                  g.dnnlStrides, g.dnnlKernel, g.dnnlPaddingBefore,
+                                                  PoolingPlan.padRight(key, outputShape)),
                   "pooling_backward_desc_init(\(key))")
         guard let primitive = DNNLPrimitive(&desc, engine: context.engine, hint: forward) else {
             fatalError("oneDNN has no pooling backward for \(key)")
@@ -66,13 +66,12 @@ final class PoolingPlan {
         kind == .max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
     }
 
-    private static func pair(_ value: Int) -> [Int64] { [Int64(value), Int64(value)] }
-
     /// Right/bottom padding that makes oneDNN's window count equal PyTorch's floor rounding.
     private static func padRight(_ key: PoolingKey, _ output: [Int]) -> [Int64] {
         let g = key.geometry
-        return (2...3).map { axis in
-            Int64((output[axis] - 1) * g.stride + g.kernel - key.inputShape[axis] - g.padding)
+        let (kernel, before) = ([g.kernelHeight, g.kernelWidth], [g.padding.top, g.padding.left])
+        return (0...1).map { axis in
+            Int64((output[axis + 2] - 1) * g.stride + kernel[axis] - key.inputShape[axis + 2] - before[axis])
         }
     }
 }

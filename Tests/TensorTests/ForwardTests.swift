@@ -7,17 +7,22 @@ final class ForwardTests: XCTestCase {
     override func setUp() { installBackend() }
 
     /// Direct six-loop convolution in double precision.
+    /// Convolution written out from its definition: OIHW weights in `groups` groups, zero
+    /// padding (top, bottom, left, right).
     private func referenceConvolution(_ x: [Float], _ xs: [Int], _ w: [Float], _ ws: [Int], _ b: [Float],
-                                      stride: Int, padding: Int) -> [Float] {
-        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3]), (o, k) = (ws[0], ws[2])
-        let oh = (h + 2 * padding - k) / stride + 1, ow = (wd + 2 * padding - k) / stride + 1
+                                      stride: Int, padding: (Int, Int, Int, Int), groups: Int = 1) -> [Float] {
+        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3]), (o, kh, kw) = (ws[0], ws[2], ws[3])
+        let (top, bottom, left, right) = padding
+        let oh = (h + top + bottom - kh) / stride + 1, ow = (wd + left + right - kw) / stride + 1
+        let (inPerGroup, outPerGroup) = (c / groups, o / groups)
         var y = [Float](repeating: 0, count: n * o * oh * ow)
         for s in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
             var acc = Double(b.isEmpty ? 0 : b[oc])
-            for ic in 0..<c { for u in 0..<k { for v in 0..<k {
-                let yy = i * stride + u - padding, xx = j * stride + v - padding
+            for g in 0..<inPerGroup { for u in 0..<kh { for v in 0..<kw {
+                let ic = oc / outPerGroup * inPerGroup + g
+                let yy = i * stride + u - top, xx = j * stride + v - left
                 guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
-                acc += Double(x[((s * c + ic) * h + yy) * wd + xx]) * Double(w[((oc * c + ic) * k + u) * k + v])
+                acc += Double(x[((s * c + ic) * h + yy) * wd + xx]) * Double(w[((oc * inPerGroup + g) * kh + u) * kw + v])
             } } }
             y[((s * o + oc) * oh + i) * ow + j] = Float(acc)
         } } } }
@@ -39,7 +44,28 @@ final class ForwardTests: XCTestCase {
             let w = randomTensor([32, shape[1], kernel, kernel], seed: 2), b = randomTensor([32], seed: 3)
             let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding)
             assertClose(y.toArray(), referenceConvolution(x.toArray(), shape, w.toArray(), w.shape, b.toArray(),
-                                                          stride: stride, padding: padding))
+                                                          stride: stride, padding: (padding, padding, padding, padding)))
+        }
+    }
+
+    func testRectangularGroupedAndDepthwiseConvolutionsMatchTheDefinition() {
+        let blocked = Layout.channelsBlocked16
+        // (input, layout, weight, stride, padding top/bottom/left/right, groups)
+        for (shape, layout, weightShape, stride, padding, groups) in [
+            ([1, 3, 9, 8], Layout.plain, [4, 3, 1, 5], 1, (0, 0, 2, 2), 1),      // rectangular
+            ([2, 6, 9, 8], .plain, [4, 3, 3, 2], 2, (0, 1, 1, 0), 2),            // grouped, asymmetric
+            ([1, 16, 10, 9], blocked, [16, 1, 3, 3], 2, (0, 1, 0, 1), 16),       // depthwise, MobileNet's padding
+            ([1, 16, 7, 6], blocked, [32, 1, 3, 3], 1, (1, 1, 1, 1), 16),        // depthwise, multiplier 2
+            ([1, 16, 6, 7], blocked, [16, 4, 3, 1], 1, (1, 1, 0, 0), 4),         // grouped, blocked
+        ] as [([Int], Layout, [Int], Int, (Int, Int, Int, Int), Int)] {
+            let x = randomTensor(shape, layout: layout, seed: 21)
+            let w = randomTensor(weightShape, seed: 22), b = randomTensor([weightShape[0]], seed: 23)
+            let pad = Padding2D(top: padding.0, bottom: padding.1, left: padding.2, right: padding.3)
+            let y = x.conv2d(weight: w, bias: b, stride: stride, padding: pad, groups: groups)
+            let expected = referenceConvolution(x.toArray(), shape, w.toArray(), weightShape, b.toArray(),
+                                                stride: stride, padding: padding, groups: groups)
+            XCTAssertEqual(y.shape[1], weightShape[0])
+            assertClose(y.toArray(), expected)
         }
     }
 

@@ -26,6 +26,24 @@ final class GradientTests: XCTestCase {
         assertGradientsMatch([x, w]) { $0[0].conv2d(weight: $0[1], stride: 2, padding: 2) }
     }
 
+    func testConvolutionRectangularAsymmetricAndGrouped() {
+        let x = randomTensor([2, 6, 7, 8], seed: 31)
+        let w = randomTensor([4, 3, 3, 2], seed: 32), b = randomTensor([4], seed: 33)
+        let padding = Padding2D(top: 0, bottom: 1, left: 2, right: 1)
+        assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 2, padding: padding, groups: 2) }
+    }
+
+    func testConvolutionDepthwiseBlocked() {
+        for layout in [Layout.channelsBlocked8, .channelsBlocked16] {
+            let x = randomTensor([1, 16, 7, 6], layout: layout, seed: 34)
+            let w = randomTensor([16, 1, 3, 3], seed: 35), b = randomTensor([16], seed: 36)
+            let padding = Padding2D(top: 0, bottom: 1, left: 0, right: 1)
+            assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 2, padding: padding,
+                                                           groups: 16) }
+            assertGradientsMatch([x, w]) { $0[0].conv2d(weight: $0[1], padding: 1, groups: 16, applyingReLU: false) }
+        }
+    }
+
     func testConvolutionWithFusedReLUMatchesTheComposition() {
         // Finite differences across a ReLU kink are unreliable when a bias step moves a whole
         // channel; both parts are checked above, so the fused op must equal their composition.

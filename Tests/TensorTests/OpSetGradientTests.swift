@@ -43,6 +43,21 @@ final class OpSetGradientTests: XCTestCase {
         XCTAssertEqual(Tensor(shape: [1], values: [0]).sigmoid().toArray(), [0.5])
     }
 
+    func testFakeQuantisationMatchesONNXAndPassesGradientsStraightThrough() {
+        // Scale 0.5: 0.25 and 0.75 are halves of a step and round to even (0 and 2 steps).
+        let x = Tensor(shape: [8], values: [0.25, 0.75, -0.25, 1.3, 70, -70, 0.1, -1.6])
+        XCTAssertEqual(x.fakeQuantized(scale: 0.5).toArray(), [0, 1, 0, 1.5, 63.5, -64, 0, -1.5])
+        XCTAssertEqual(x.fakeQuantized(scale: 0.5, zeroPoint: 10, range: 0...255).toArray(),
+                       [0, 1, 0, 1.5, 70, -5, 0, -1.5])
+        // The staircase has no useful derivative; the estimator passes dy where nothing was clamped.
+        let v = x.variable()
+        (v.fakeQuantized(scale: 0.5) * Tensor(shape: [8], values: [1, 2, 3, 4, 5, 6, 7, 8])).sum().backward()
+        XCTAssertEqual(v.grad?.toArray(), [1, 2, 3, 4, 0, 0, 7, 8])
+        let blocked = randomTensor([1, 16, 2, 3], layout: .channelsBlocked16, seed: 9)
+        XCTAssertEqual(blocked.fakeQuantized(scale: 0.1).toArray(),
+                       blocked.toArray().map { ($0 / 0.1).rounded(.toNearestOrEven) * 0.1 })
+    }
+
     func testAffineAndScalarArithmetic() {
         let x = randomTensor([3, 4], seed: 7)
         assertGradientsMatch([x]) { ($0[0] * 3 + 2) / 4 - 1 }

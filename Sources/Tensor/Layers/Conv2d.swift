@@ -1,5 +1,5 @@
-/// A 2-D convolution layer with square kernels, as `torch.nn.Conv2d` (parameters `weight`
-/// `[out, in, k, k]` and `bias` `[out]`).
+/// A 2-D convolution layer, as `torch.nn.Conv2d` (parameters `weight` `[out, in/groups, kh, kw]`
+/// and `bias` `[out]`).
 public final class Conv2d: Module {
     /// The filters, OIHW.
     public let weight: Tensor
@@ -7,23 +7,38 @@ public final class Conv2d: Module {
     public let bias: Tensor?
     /// Step between windows.
     public let stride: Int
-    /// Zero padding on each side.
-    public let padding: Int
+    /// Zero padding, each side on its own.
+    public let padding: Padding2D
+    /// Channel groups (1: dense; the input's channel count: depthwise).
+    public let groups: Int
 
     /// A convolution from `inputChannels` to `outputChannels` over `kernelSize`² windows,
     /// initialised as PyTorch does from `generator`.
-    public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true, using generator: inout SeededGenerator) {
-        let fanIn = inputChannels * kernelSize * kernelSize
-        weight = uniformInitialization([outputChannels, inputChannels, kernelSize, kernelSize], fanIn: fanIn,
-                                       using: &generator)
+    public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
+                            padding: Int = 0, groups: Int = 1, bias: Bool = true,
+                            using generator: inout SeededGenerator) {
+        self.init(inputChannels: inputChannels, outputChannels: outputChannels,
+                  kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: Padding2D(padding),
+                  groups: groups, bias: bias, using: &generator)
+    }
+
+    /// A convolution from `inputChannels` to `outputChannels` over `kernelHeight`×`kernelWidth`
+    /// windows in `groups` channel groups, initialised as PyTorch does from `generator`.
+    public init(inputChannels: Int, outputChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int = 1,
+                padding: Padding2D = Padding2D(0), groups: Int = 1, bias: Bool = true,
+                using generator: inout SeededGenerator) {
+        precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+                     "\(inputChannels) → \(outputChannels) channels do not split into \(groups) groups")
+        let fanIn = inputChannels / groups * kernelHeight * kernelWidth
+        weight = uniformInitialization([outputChannels, inputChannels / groups, kernelHeight, kernelWidth],
+                                       fanIn: fanIn, using: &generator)
         self.bias = bias ? uniformInitialization([outputChannels], fanIn: fanIn, using: &generator) : nil
-        self.stride = stride
-        self.padding = padding
+        (self.stride, self.padding, self.groups) = (stride, padding, groups)
     }
 
     /// The convolution of NCHW `x`, followed by ReLU in the same pass if `applyingReLU`.
     public func callAsFunction(_ x: Tensor, applyingReLU: Bool = false) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, applyingReLU: applyingReLU)
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, groups: groups,
+                 applyingReLU: applyingReLU)
     }
 }

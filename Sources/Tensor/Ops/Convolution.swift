@@ -1,15 +1,26 @@
 extension Tensor {
-    /// 2-D cross-correlation of this NCHW tensor with an OIHW `weight`, plus `bias` `[O]`,
-    /// optionally followed by ReLU in the same pass (`applyingReLU`; the pre-activation is
-    /// then never stored).
+    /// 2-D cross-correlation of this NCHW tensor with an OIHW `weight`, plus `bias` `[O]`, with
+    /// the same zero `padding` on every side; see the `Padding2D` form.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, groups: Int = 1,
+                       applyingReLU: Bool = false) -> Tensor {
+        conv2d(weight: weight, bias: bias, stride: stride, padding: Padding2D(padding), groups: groups,
+               applyingReLU: applyingReLU)
+    }
+
+    /// 2-D cross-correlation of this NCHW tensor with an OIHW `weight` (any kernel height and
+    /// width), plus `bias` `[O]`, over the input zero-padded by `padding` (each side on its own),
+    /// optionally followed by ReLU in the same pass (`applyingReLU`; the pre-activation is then
+    /// never stored). With `groups` g the channels split into g groups convolved apart, as
+    /// PyTorch's `groups` (`weight` is `[O, C/g, kh, kw]`; g = C is depthwise).
     ///
     /// Only the gradients that some input needs are computed: a frozen network
     /// (weights without `requiresGrad`) never runs the weight-gradient kernel.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D, groups: Int = 1,
                        applyingReLU: Bool = false) -> Tensor {
-        precondition(shape.count == 4 && weight.shape.count == 4 && weight.shape[1] == shape[1],
-                     "conv2d of \(shape) with weight \(weight.shape)")
-        let geometry = WindowGeometry(kernel: weight.shape[2], stride: stride, padding: padding)
+        precondition(shape.count == 4 && weight.shape.count == 4 && groups >= 1 && weight.shape[1] * groups == shape[1]
+                     && weight.shape[0] % groups == 0, "conv2d of \(shape) with weight \(weight.shape) in \(groups) groups")
+        let geometry = WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
+                                      padding: padding, groups: groups)
         let y = Backend.current.convolution(self, weight: weight, bias: bias, geometry: geometry,
                                             applyingReLU: applyingReLU)
         let needsWeightGrad = weight.requiresGrad || (bias?.requiresGrad ?? false)

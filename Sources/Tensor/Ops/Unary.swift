@@ -19,4 +19,13 @@ extension Tensor {
     public func squared() -> Tensor { applying(.square) }
     /// Each element limited to `low…high`; the gradient flows only strictly inside.
     public func clamped(_ low: Float, _ high: Float) -> Tensor { applying(.clamp(low: low, high: high)) }
+    /// Each element quantised to an integer in `range` (int8 by default, `0...255` for uint8)
+    /// with `scale` and `zeroPoint`, and dequantised again (see `UnaryOperation.fakeQuantize`):
+    /// what a QDQ-quantised model computes.
+    public func fakeQuantized(scale: Float, zeroPoint: Int = 0, range: ClosedRange<Int> = -128...127) -> Tensor {
+        precondition(scale > 0 && scale.isFinite && range.contains(zeroPoint),
+                     "fake quantisation needs a positive scale and a zero point in range, not \(scale), \(zeroPoint)")
+        return applying(.fakeQuantize(scale: scale, zeroPoint: Float(zeroPoint), low: Float(range.lowerBound),
+                                      high: Float(range.upperBound)))
+    }
 }
