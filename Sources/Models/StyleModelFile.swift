@@ -2,20 +2,21 @@ import Foundation
 import Tensor
 
 /// A trained feed-forward style model on disk: a safetensors file of the network's parameters
-/// (PyTorch `state_dict` names) whose metadata records what it is (`format`, `architecture`,
-/// `channels`), how it wants its pixels (`preprocessing`), what it learnt (`style`) and how
-/// (`training`, a JSON object of the settings).
+/// (PyTorch `state_dict` names) whose metadata records what it is (`format`, `architecture`:
+/// `transformer-net` with its `channels`, or `magenta-multistyle` with its `styles`), how it
+/// wants its pixels (`preprocessing`), what it learnt (`style`, or `style-names` separated by
+/// newlines) and how (`training`, a JSON object of the settings; or `source`).
 public struct StyleModelFile {
     /// The value of the `format` metadata key that marks our model files.
     public static let format = "neural-style model 1"
 
     /// The network, ready to run (frozen).
-    public let network: TransformerNet
+    public let network: any StylizingNetwork
     /// Everything the file's header says about it.
     public let metadata: [String: String]
 
     /// Pairs a network with its description.
-    public init(network: TransformerNet, metadata: [String: String]) {
+    public init(network: any StylizingNetwork, metadata: [String: String]) {
         self.network = network
         self.metadata = metadata
     }
@@ -24,6 +25,21 @@ public struct StyleModelFile {
     public static func baseMetadata(channels: Int) -> [String: String] {
         ["format": format, "architecture": "transformer-net", "channels": String(channels),
          "preprocessing": "rgb 0-255, no normalisation", "output": "rgb 0-255, clamped when saved"]
+    }
+
+    /// The metadata a Magenta multi-style model carries besides `style-names` and `source`.
+    public static func magentaMetadata(styles: Int) -> [String: String] {
+        ["format": format, "architecture": "magenta-multistyle", "styles": String(styles),
+         "preprocessing": "rgb 0-1, no normalisation", "output": "rgb 0-1 (sigmoid)"]
+    }
+
+    /// The names of the styles the model knows, in index order (`style-names`, else `style`,
+    /// else "style K").
+    public var styleNames: [String] {
+        if let names = metadata["style-names"]?.split(separator: "\n").map(String.init),
+           names.count == network.styleCount { return names }
+        if network.styleCount == 1, let style = metadata["style"] { return [style] }
+        return (0..<network.styleCount).map { "style \($0)" }
     }
 
     /// Reads a model written by `write(to:)`; a truncated, damaged or foreign file is one clear error.
@@ -38,14 +54,24 @@ public struct StyleModelFile {
         guard metadata["format"] == StyleModelFile.format else {
             throw WeightsFormatError("\(path) is not a neural-style model (its header has no '\(StyleModelFile.format)' format)")
         }
-        guard metadata["architecture"] == "transformer-net" else {
-            throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network; this version runs transformer-net models")
+        switch metadata["architecture"] {
+        case "transformer-net":
+            let network = try StyleModelFile.network(from: arrays, source: path)
+            guard String(network.channels) == metadata["channels"] else {
+                throw WeightsFormatError("\(path) says \(metadata["channels"] ?? "no") channels but holds a \(network.channels)-channel network")
+            }
+            self.init(network: network, metadata: metadata)
+        case "magenta-multistyle":
+            guard let network = MagentaTransformer.matching(parameterShapes: arrays.mapValues(\.shape)),
+                  String(network.styleCount) == metadata["styles"] else {
+                throw WeightsFormatError("\(path) does not hold the Magenta multi-style network its header describes")
+            }
+            try network.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
+            network.freeze()
+            self.init(network: network, metadata: metadata)
+        default:
+            throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network, which this version cannot run")
         }
-        let network = try StyleModelFile.network(from: arrays, source: path)
-        guard String(network.channels) == metadata["channels"] else {
-            throw WeightsFormatError("\(path) says \(metadata["channels"] ?? "no") channels but holds a \(network.channels)-channel network")
-        }
-        self.init(network: network, metadata: metadata)
     }
 
     /// A frozen TransformerNet holding `arrays` (a `state_dict`), or an error naming `source`

@@ -96,7 +96,7 @@ struct StylizeBenchmark: ParsableCommand {
         prepareComputeBackend()
         let network = TransformerNet(channels: channels, seed: 1)
         network.freeze()
-        let stylizer = Stylizer(network: network)
+        let stylizer = try Stylizer(network: network)
         let picture = benchmarkPicture(width: width, height: height, phase: 0)
         var seconds: [Double] = []
         for pass in 0..<iterations {

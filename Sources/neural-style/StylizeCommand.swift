@@ -18,8 +18,16 @@ struct StylizeCommand: ParsableCommand {
         case luminanceSwap = "luminance-swap"
     }
 
-    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model: a model file, or the name of an installed model (see 'model list').",
+                               valueName: "file|name"))
     var model: String
+
+    @Option(help: ArgumentHelp("For a multi-style model: the style to paint, 0-based (default 0).", valueName: "k"))
+    var styleIndex: Int?
+
+    @Option(help: ArgumentHelp("For a multi-style model: a blend of styles as index:weight pairs, e.g. 3:0.5,12:0.5 "
+                               + "(weights are scaled to sum to 1).", valueName: "k:w,..."))
+    var styleMix: StyleMix?
 
     @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG in it).", valueName: "file|dir"))
     var input: String
@@ -44,6 +52,22 @@ struct StylizeCommand: ParsableCommand {
         try reportingErrors(stylize)
     }
 
+    /// The style weights the options ask for, or nil for the model's first style.
+    private func styleWeights(styleCount: Int) throws -> [Float]? {
+        if styleIndex != nil && styleMix != nil { throw StyleTransferError.badOption("give --style-index or --style-mix, not both") }
+        let pairs = styleMix?.pairs ?? styleIndex.map { [($0, Float(1))] }
+        guard let pairs else { return nil }
+        var weights = [Float](repeating: 0, count: styleCount)
+        for (index, weight) in pairs {
+            guard (0..<styleCount).contains(index) else {
+                throw StyleTransferError.badOption("style index \(index) is out of range: this model has "
+                    + (styleCount == 1 ? "one style (index 0)" : "\(styleCount) styles (0-\(styleCount - 1))"))
+            }
+            weights[index] += weight
+        }
+        return weights
+    }
+
     private func stylize() throws {
         if let size, size < 1 { throw StyleTransferError.badOption("--size must be positive") }
         guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
@@ -62,7 +86,8 @@ struct StylizeCommand: ParsableCommand {
             jobs = [(input, output)]
         }
         for job in jobs { try ImageFile.validateOutput(job.output) }
-        let stylizer = Stylizer(network: try StyleModelFile(contentsOf: model).network)
+        let network = try StyleModelFile(contentsOf: try InstalledModels.path(of: model)).network
+        let stylizer = try Stylizer(network: network, styleWeights: try styleWeights(styleCount: network.styleCount))
         for (index, job) in jobs.enumerated() {
             var picture = try ImageFile.read(job.input)
             if let size { picture = picture.resized(longestSide: size) }
@@ -80,5 +105,23 @@ struct StylizeCommand: ParsableCommand {
             print(counter + "Wrote \(job.output) (\(result.width)×\(result.height), "
                   + String(format: "%.2f s)", Date().timeIntervalSince(start)))
         }
+    }
+}
+
+/// `--style-mix 3:0.5,12:0.5`: style indices with weights.
+struct StyleMix: ExpressibleByArgument {
+    /// (index, weight) in the order given.
+    let pairs: [(Int, Float)]
+
+    init?(argument: String) {
+        var pairs: [(Int, Float)] = []
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count == 2, let index = Int(fields[0]), let weight = Float(fields[1]), weight.isFinite, weight >= 0
+            else { return nil }
+            pairs.append((index, weight))
+        }
+        guard pairs.contains(where: { $0.1 > 0 }) else { return nil }
+        self.pairs = pairs
     }
 }

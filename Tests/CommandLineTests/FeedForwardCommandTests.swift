@@ -41,6 +41,30 @@ final class FeedForwardCommandTests: CommandLineTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
     }
 
+    func testMagentaModelByNameWithAStyleIndexAMixAndBadChoicesRefused() throws {
+        guard FileManager.default.fileExists(atPath: cache + "/models/magenta-26.safetensors") else {
+            throw XCTSkip("Magenta's model is not installed: run 'make magenta' (make test does)")
+        }
+        let input = picture("in.png")
+        let listed = run(["model", "list"])
+        XCTAssertTrue(listed.stdout.contains("magenta-26: magenta-multistyle, 26 styles"), listed.stdout)
+        for (name, choice) in [("seven.png", ["--style-index", "7"]), ("mix.png", ["--style-mix", "3:0.5,12:0.5"])] {
+            let result = run(["stylize", "--model", "magenta-26", "--input", input, "--output", path(name), "--size", "16"] + choice)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let (seven, mix) = (try Data(contentsOf: URL(fileURLWithPath: path("seven.png"))),
+                            try Data(contentsOf: URL(fileURLWithPath: path("mix.png"))))
+        XCTAssertNotEqual(seven, mix, "a mix of styles 3 and 12 paints differently from style 7")
+        assertOneLineError(run(["stylize", "--model", "magenta-26", "--input", input, "--output", path("bad.png"),
+                                "--size", "16", "--style-index", "26"]), contains: "26 styles (0-25)")
+        assertOneLineError(run(["stylize", "--model", "no-such-model", "--input", input, "--output", path("bad.png")]),
+                           contains: "no installed model")
+        let zeroMix = run(["stylize", "--model", "magenta-26", "--input", input, "--output", path("bad.png"),
+                           "--style-mix", "3:0,4:0"])
+        XCTAssertNotEqual(zeroMix.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.png")))
+    }
+
     func testShortTrainingRunWritesAModelLogAndCheckpointThatStylizeUses() throws {
         let photo = cache + "/pictures/building.jpg", painting = cache + "/pictures/starry_night.jpg"
         guard FileManager.default.fileExists(atPath: cache + "/vgg16.safetensors"),

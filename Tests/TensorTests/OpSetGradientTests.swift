@@ -124,6 +124,23 @@ final class OpSetGradientTests: XCTestCase {
         assertGradientsMatch([x, perSampleGamma, perSampleBeta]) { $0[0].instanceNormalized(gamma: $0[1], beta: $0[2]) }
     }
 
+    func testConditionalInstanceNormMixesStylesPerSample() {
+        let x = randomTensor([2, 3, 4, 5], seed: 41)
+        let mix = Tensor(shape: [2, 4], values: [0.5, 0, 0.5, 0, 0, 1, 0, 0])
+        let gamma = randomTensor([4, 3], seed: 42), beta = randomTensor([4, 3], seed: 43)
+        assertGradientsMatch([x, gamma, beta]) {
+            $0[0].instanceNormalized(gamma: mix.matmul($0[1]), beta: mix.matmul($0[2]))
+        }
+        let layer = ConditionalInstanceNorm2d(styles: 4, channels: 3)
+        layer.weight.assign(gamma)
+        layer.bias.assign(beta)
+        let second = layer(x, styleWeights: mix).slice(axis: 0, 1..<2).toArray()
+        let alone = x.slice(axis: 0, 1..<2).instanceNormalized(gamma: gamma.slice(axis: 0, 1..<2).reshaped([3]),
+                                                               beta: beta.slice(axis: 0, 1..<2).reshaped([3])).toArray()
+        XCTAssertEqual(second.count, alone.count)
+        for (a, b) in zip(second, alone) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
     func testInstanceNormalisationBlockedMatchesItsDefinition() {
         for layout in [Layout.channelsBlocked8, .channelsBlocked16] {
             assertInstanceNormMatchesItsDefinition(randomTensor([2, 32, 3, 5], layout: layout, seed: 18))
