@@ -90,14 +90,14 @@ public final class MagentaTransformer: Module {
 /// bias, and conditional instance norm.
 final class NormalizedConvolution: Module {
     let conv: Conv2d
-    let norm: ConditionalInstanceNorm2d
+    let norm: InstanceNorm2d
     let upsampling: Bool
 
     init(_ input: Int, _ output: Int, kernelSize: Int, stride: Int, upsampling: Bool, styles: Int,
          using generator: inout SeededGenerator) {
         conv = Conv2d(inputChannels: input, outputChannels: output, kernelSize: kernelSize, stride: stride,
                       bias: false, using: &generator)
-        norm = ConditionalInstanceNorm2d(styles: styles, channels: output)
+        norm = InstanceNorm2d(channels: output, styles: styles)
         self.upsampling = upsampling
     }
 

@@ -21,9 +21,9 @@ public struct StyleModelFile {
         self.metadata = metadata
     }
 
-    /// The metadata a TransformerNet model carries besides `style` and `training`.
-    public static func baseMetadata(channels: Int) -> [String: String] {
-        ["format": format, "architecture": "transformer-net", "channels": String(channels),
+    /// The metadata a TransformerNet model carries besides `style` (or `style-names`) and `training`.
+    public static func baseMetadata(channels: Int, styles: Int = 1) -> [String: String] {
+        ["format": format, "architecture": "transformer-net", "channels": String(channels), "styles": String(styles),
          "preprocessing": "rgb 0-255, no normalisation", "output": "rgb 0-255, clamped when saved"]
     }
 
@@ -57,8 +57,9 @@ public struct StyleModelFile {
         switch metadata["architecture"] {
         case "transformer-net":
             let network = try StyleModelFile.network(from: arrays, source: path)
-            guard String(network.channels) == metadata["channels"] else {
-                throw WeightsFormatError("\(path) says \(metadata["channels"] ?? "no") channels but holds a \(network.channels)-channel network")
+            guard String(network.channels) == metadata["channels"], String(network.styles) == metadata["styles"] ?? "1" else {
+                throw WeightsFormatError("\(path) says \(metadata["channels"] ?? "no") channels and \(metadata["styles"] ?? "1") "
+                                         + "styles but holds a \(network.channels)-channel network of \(network.styles)")
             }
             self.init(network: network, metadata: metadata)
         case "magenta-multistyle":
@@ -77,10 +78,10 @@ public struct StyleModelFile {
     /// A frozen TransformerNet holding `arrays` (a `state_dict`), or an error naming `source`
     /// unless they are exactly a TransformerNet's parameters.
     public static func network(from arrays: [String: NamedArray], source: String) throws -> TransformerNet {
-        guard let channels = TransformerNet.channels(ofParameterShapes: arrays.mapValues(\.shape)) else {
+        guard let (channels, styles) = TransformerNet.architecture(ofParameterShapes: arrays.mapValues(\.shape)) else {
             throw WeightsFormatError("\(source) does not hold a TransformerNet (pytorch/examples fast_neural_style layout)")
         }
-        let network = TransformerNet(channels: channels)
+        let network = TransformerNet(channels: channels, styles: styles)
         try network.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
         network.freeze()
         return network

@@ -17,11 +17,11 @@ public protocol StylizingNetwork: Module {
 }
 
 extension TransformerNet: StylizingNetwork {
-    public var styleCount: Int { 1 }
+    public var styleCount: Int { styles }
     public var pixels: Preprocessing { .rgb255 }
     public var floatsPerPixel: Int { 7 * channels + 16 }
     public var minimumSide: Int { TransformerNet.minimumSide }
-    public func stylize(_ x: Tensor, styleWeights: Tensor) -> Tensor { self(x) }
+    public func stylize(_ x: Tensor, styleWeights: Tensor) -> Tensor { self(x, styleWeights: styleWeights) }
 }
 
 extension MagentaTransformer: StylizingNetwork {

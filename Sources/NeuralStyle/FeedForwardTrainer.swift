@@ -8,7 +8,8 @@ import Tensor
 /// descends on `content_weight · mse(φ(y), φ(x))` at the content layers plus
 /// `style_weight · Σ mse(Gram(φ(y)), Gram(φ(style)))` over the style layers, with φ a frozen
 /// VGG fed each network's own preprocessing of y/255 and x/255, and Gram `F Fᵀ/(C·H·W)` per
-/// picture. Resumable between any two steps.
+/// picture. With several style pictures the network is conditional (Dumoulin et al.): step k
+/// trains style k mod S, selected by one-hot style weights. Resumable between any two steps.
 public final class FeedForwardTrainer {
     /// The network being trained.
     public let network: TransformerNet
@@ -22,41 +23,49 @@ public final class FeedForwardTrainer {
     public let totalSteps: Int
     private let lossNetwork: VGG
     private let optimizer: ParameterAdam
-    private let styleTargets: [String: Tensor]
+    /// Per style, the Gram matrices of its picture at the style layers.
+    private let styleTargets: [[String: Tensor]]
     private let fingerprint: String
     private var elapsedBefore: Double = 0
     private var start = Date()
 
-    /// Prepares a run: the style's Gram matrices once, the network from `initialWeights` (a
-    /// `state_dict`) or freshly initialised from the seed.
-    public init(lossNetwork: VGG, options: TrainingOptions, style: Image, dataset: TrainingDataset,
+    /// Prepares a run: each style's Gram matrices once, the network from `initialWeights` (a
+    /// `state_dict` of a network with as many styles) or freshly initialised from the seed.
+    public init(lossNetwork: VGG, options: TrainingOptions, styles: [Image], dataset: TrainingDataset,
                 initialWeights: [String: NamedArray]? = nil) throws {
         try FeedForwardTrainer.validate(options, lossNetwork: lossNetwork)
+        guard !styles.isEmpty else { throw StyleTransferError.badOption("training needs at least one style picture") }
         var options = options
         if let initialWeights {
             let initial = try StyleModelFile.network(from: initialWeights, source: "the initial model")
+            guard initial.styles == styles.count else {
+                throw StyleTransferError.badOption("the initial model paints \(initial.styles) style(s), not \(styles.count)")
+            }
             options.channels = initial.channels
             network = initial
             network.freeze(false)
         } else {
-            network = TransformerNet(channels: options.channels, seed: options.seed)
+            network = TransformerNet(channels: options.channels, styles: styles.count, seed: options.seed)
         }
         self.options = options
         self.dataset = dataset
         self.lossNetwork = lossNetwork
         totalSteps = options.totalSteps(datasetCount: dataset.count)
         optimizer = ParameterAdam(parameters: network.parameters(), learningRate: options.learningRate)
-        let styleImage = options.styleSize.map { style.resized(width: $0, height: $0) } ?? style
+        let styleImages = styles.map { style in options.styleSize.map { style.resized(width: $0, height: $0) } ?? style }
         let minimum = lossNetwork.architecture.minimumInputSide(for: Set(options.styleLayers.map(\.name) + options.contentLayers.map(\.name)))
-        guard min(styleImage.width, styleImage.height) >= minimum, options.imageSize >= minimum else {
-            throw StyleTransferError.badOption("the style picture and --image-size need at least \(minimum) pixels "
+        guard styleImages.allSatisfy({ min($0.width, $0.height) >= minimum }), options.imageSize >= minimum else {
+            throw StyleTransferError.badOption("the style pictures and --image-size need at least \(minimum) pixels "
                                                + "on each side for the chosen layers")
         }
-        let styleTensor = lossNetwork.preprocessing.networkInput(
-            Preprocessing.rgb255.tensor(rgb: styleImage.samples, width: styleImage.width, height: styleImage.height))
-        styleTargets = lossNetwork.features(styleTensor, at: Set(options.styleLayers.map(\.name)))
-            .mapValues { $0.gramMatrix().detached() }
-        fingerprint = options.fingerprint(datasetCount: dataset.count, styleSide: (styleImage.width, styleImage.height))
+        styleTargets = withoutGradients {
+            styleImages.map { image in
+                let styleTensor = lossNetwork.preprocessing.networkInput(
+                    Preprocessing.rgb255.tensor(rgb: image.samples, width: image.width, height: image.height))
+                return lossNetwork.features(styleTensor, at: Set(options.styleLayers.map(\.name))).mapValues { $0.gramMatrix() }
+            }
+        }
+        fingerprint = options.fingerprint(datasetCount: dataset.count, styleSides: styleImages.map { ($0.width, $0.height) })
     }
 
     private static func validate(_ options: TrainingOptions, lossNetwork: VGG) throws {
@@ -114,7 +123,9 @@ public final class FeedForwardTrainer {
     public func trainStep() -> IterationRecord {
         let indices = dataset.batchIndices(step: step, batchSize: options.batchSize, seed: options.seed)
         let x = dataset.batch(indices)
-        let y = network(x)
+        let styleIndex = step % styleTargets.count
+        let oneHot = (0..<indices.count).flatMap { _ in (0..<styleTargets.count).map { Float($0 == styleIndex ? 1 : 0) } }
+        let y = network(x, styleWeights: Tensor(shape: [indices.count, styleTargets.count], values: oneHot))
         let preprocessing = lossNetwork.preprocessing
         let layers = Set(options.contentLayers.map(\.name) + options.styleLayers.map(\.name))
         var features = lossNetwork.features(preprocessing.networkInput(y), at: layers)
@@ -130,7 +141,7 @@ public final class FeedForwardTrainer {
         var styleTerms: [String: Float] = [:]
         for layer in options.styleLayers.reversed() {
             let feature = features.removeValue(forKey: layer.name)!
-            let term = feature.gramMatrix().meanSquaredError(styleTargets[layer.name]!) * (options.styleWeight * layer.weight)
+            let term = feature.gramMatrix().meanSquaredError(styleTargets[styleIndex][layer.name]!) * (options.styleWeight * layer.weight)
             styleTerms[layer.name] = term.item()
             style = style.map { $0 + term } ?? term
         }
@@ -148,6 +159,6 @@ public final class FeedForwardTrainer {
         return timed
     }
 
-    /// `image` painted by the network as it is now (no gradients recorded).
+    /// `image` painted by the network as it is now in its first style (no gradients recorded).
     public func stylize(_ image: Image) throws -> Image { try Stylizer(network: network).stylize(image) }
 }

@@ -43,14 +43,15 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     }
 
     /// Everything that must match for a checkpoint to continue this run (the step count may grow).
-    func fingerprint(datasetCount: Int, styleSide: (Int, Int)) -> String {
+    func fingerprint(datasetCount: Int, styleSides: [(Int, Int)]) -> String {
         var copy = self
         copy.iterations = nil
         copy.epochs = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let settings = String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)
-        return "\(settings) dataset \(datasetCount) style \(styleSide.0)x\(styleSide.1)"
+        let sides = styleSides.map { "\($0.0)x\($0.1)" }.joined(separator: ",")
+        return "\(settings) dataset \(datasetCount) style \(sides)"
     }
 }
 

@@ -61,7 +61,7 @@ struct TrainBenchmark: ParsableCommand {
         }
         let trainer = try FeedForwardTrainer(
             lossNetwork: try VGG.load(architecture: architecture, path: nil), options: options,
-            style: benchmarkPicture(width: imageSize, height: imageSize, phase: 9),
+            styles: [benchmarkPicture(width: imageSize, height: imageSize, phase: 9)],
             dataset: try TrainingDataset(directory: directory.path, imageSize: imageSize))
         var seconds: [Double] = []
         for step in 0..<iterations {

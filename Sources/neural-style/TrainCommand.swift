@@ -13,7 +13,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a feed-forward network for one style (Johnson et al.; pytorch/examples fast_neural_style defaults).",
         discussion: "Example: neural-style train --style starry_night.jpg --dataset photos/ --output starry.safetensors")
 
-    @Option(help: ArgumentHelp("The style picture.", valueName: "file"))
+    @Option(help: ArgumentHelp("The style picture. Several, comma-separated, or a folder of them train one network "
+                               + "for all (conditional instance norm; stylize picks one with --style-index or mixes "
+                               + "them with --style-mix).", valueName: "file[,file…]|dir"))
     var style: String
 
     @Option(help: ArgumentHelp("Folder of training photographs (PNG/JPEG, searched recursively).", valueName: "dir"))
@@ -131,6 +133,17 @@ struct TrainCommand: ParsableCommand {
         return options
     }
 
+    /// The style pictures `--style` names: one file, a comma-separated list, or a folder's pictures (sorted).
+    private func stylePaths() throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: style, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return style.split(separator: ",").map(String.init)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: style).filter(ImageFile.hasImageExtension).sorted()
+        guard !names.isEmpty else { throw StyleTransferError.badOption("the style folder '\(style)' holds no picture") }
+        return names.map { (style as NSString).appendingPathComponent($0) }
+    }
+
     private func train() throws {
         let options = try makeOptions()
         deviceOption.install()
@@ -145,7 +158,8 @@ struct TrainCommand: ParsableCommand {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
         let saved = try resume.map { try TrainingCheckpoint(contentsOf: $0) }
-        let styleImage = try ImageFile.read(style)
+        let stylePaths = try self.stylePaths()
+        let styleImages = try stylePaths.map { try ImageFile.read($0) }
         let previewImage = try preview.map { try ImageFile.read($0) }
         let initial = try initModel.map(ModelImport.stateDictionary)
         let photos = try TrainingDataset(directory: dataset, imageSize: imageSize)
@@ -154,11 +168,12 @@ struct TrainCommand: ParsableCommand {
             fputs("neural-style: warning: skipped \(photos.skipped.count) unreadable file(s) in \(dataset) "
                   + "(first: \(photos.skipped[0]))\n", stderr)
         }
-        let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, style: styleImage, dataset: photos,
+        let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styleImages, dataset: photos,
                                              initialWeights: initial)
         if let saved { try trainer.resume(from: saved) }
         print("Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize) "
-              + "(\(trainer.step) done), width \(trainer.network.channels).")
+              + "(\(trainer.step) done), width \(trainer.network.channels)"
+              + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn." : "."))
         let outputs = try TrainingOutputs(command: self, totalSteps: trainer.totalSteps, previewImage: previewImage,
                                           resuming: saved != nil)
         StopSignal.install()
@@ -176,8 +191,9 @@ struct TrainCommand: ParsableCommand {
             }
         }
         try outputs.finish(trainer: trainer, completed: true)
-        var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels)
-        metadata["style"] = URL(fileURLWithPath: style).lastPathComponent
+        var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: stylePaths.count)
+        let styleNames = stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
+        metadata[stylePaths.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
         metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
         metadata["dataset"] = "\(photos.count) pictures, \(trainer.step) steps"
         try StyleModelFile(network: trainer.network, metadata: metadata).write(to: output, halfPrecision: precision == "f16")

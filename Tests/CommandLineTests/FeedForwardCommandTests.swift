@@ -95,5 +95,16 @@ final class FeedForwardCommandTests: CommandLineTestCase {
                             "--checkpoint", path("run.ckpt"), "--resume", path("run.ckpt")])
         XCTAssertEqual(extended.status, 0, extended.stderr)
         XCTAssertTrue(extended.stdout.contains("(2 done)"), extended.stdout)
+        let twoStyles = path("two.safetensors")
+        let multi = run(["train", "--style", painting + "," + photo, "--style-size", "32", "--dataset", path("photos"),
+                         "--output", twoStyles, "--image-size", "32", "--batch-size", "1", "--iterations", "2",
+                         "--channels", "4"])
+        XCTAssertEqual(multi.status, 0, multi.stderr)
+        XCTAssertTrue(multi.stdout.contains("2 styles in turn"), multi.stdout)
+        let second = run(["stylize", "--model", twoStyles, "--style-index", "1", "--input", photo, "--size", "24",
+                          "--output", path("second.png")])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        assertOneLineError(run(["stylize", "--model", twoStyles, "--style-index", "2", "--input", photo, "--size", "24",
+                                "--output", path("third.png")]), contains: "2 styles (0-1)")
     }
 }

@@ -82,7 +82,7 @@ final class FeedForwardTests: XCTestCase {
         XCTAssertEqual(dataset.skipped, ["broken.png"])
         let style = syntheticImage(width: 20, height: 20, phase: 7)
         func trainer() throws -> FeedForwardTrainer {
-            try FeedForwardTrainer(lossNetwork: vgg, options: options, style: style, dataset: dataset)
+            try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: [style], dataset: dataset)
         }
         let straight = try trainer()
         let records = (0..<4).map { _ in straight.trainStep() }
@@ -100,8 +100,53 @@ final class FeedForwardTests: XCTestCase {
                        straight.network.parameters().flatMap { $0.toArray() })
         var other = options
         other.styleWeight = 1
-        let mismatched = try FeedForwardTrainer(lossNetwork: vgg, options: other, style: style, dataset: dataset)
+        let mismatched = try FeedForwardTrainer(lossNetwork: vgg, options: other, styles: [style], dataset: dataset)
         XCTAssertThrowsError(try mismatched.resume(from: try TrainingCheckpoint(contentsOf: checkpoint)))
+    }
+
+    /// Two styles in one network: each step trains its style's γ/β row only, the styles paint
+    /// differently and a mix differs from both, and the model file keeps styles and names.
+    func testConditionalNetworkTrainsOneStyleRowPerStepAndPaintsEachStyleAndMixes() throws {
+        let url = VGGWeights.defaultURL(for: .vgg16)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw MissingWeights(description: "VGG-16 weights missing at \(url.path): run 'make weights' (make test does)")
+        }
+        let vgg = try VGG(contentsOf: url, expecting: .vgg16)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for index in 0..<2 {
+            try ImageFile.write(syntheticImage(width: 20, height: 20, phase: Double(index)),
+                                to: directory.appendingPathComponent("\(index).png").path)
+        }
+        var options = TrainingOptions()
+        (options.batchSize, options.imageSize, options.channels, options.iterations, options.learningRate) = (2, 16, 4, 4, 0.05)
+        let styles = [syntheticImage(width: 20, height: 20, phase: 5), syntheticImage(width: 20, height: 20, phase: 9)]
+        let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styles,
+                                             dataset: try TrainingDataset(directory: directory.path, imageSize: 16))
+        XCTAssertEqual(trainer.network.styles, 2)
+        let gamma = try XCTUnwrap(trainer.network.stateDictionary()["in1.weight"])
+        XCTAssertEqual(gamma.shape, [2, 4])
+        trainer.trainStep() // style 0
+        let rows = gamma.toArray()
+        XCTAssertTrue(rows[0..<4].contains { $0 != 1 }, "the first step trains style 0's row")
+        XCTAssertEqual(Array(rows[4..<8]), [1, 1, 1, 1], "and leaves style 1's row alone")
+        for _ in 0..<3 { trainer.trainStep() }
+        let photo = syntheticImage(width: 16, height: 12, phase: 3)
+        let painted = try [[Float(1), 0], [0, 1], [0.5, 0.5]].map {
+            try Stylizer(network: trainer.network, styleWeights: $0).stylize(photo).samples
+        }
+        XCTAssertNotEqual(painted[0], painted[1])
+        XCTAssertNotEqual(painted[2], painted[0])
+        XCTAssertNotEqual(painted[2], painted[1])
+        let file = directory.appendingPathComponent("two.safetensors").path
+        var metadata = StyleModelFile.baseMetadata(channels: 4, styles: 2)
+        metadata["style-names"] = "a.jpg\nb.jpg"
+        try StyleModelFile(network: trainer.network, metadata: metadata).write(to: file)
+        let read = try StyleModelFile(contentsOf: file)
+        XCTAssertEqual(read.network.styleCount, 2)
+        XCTAssertEqual(read.styleNames, ["a.jpg", "b.jpg"])
+        XCTAssertEqual(try Stylizer(network: read.network, styleWeights: [0.5, 0.5]).stylize(photo).samples, painted[2])
     }
 }
 

@@ -131,7 +131,7 @@ final class OpSetGradientTests: XCTestCase {
         assertGradientsMatch([x, gamma, beta]) {
             $0[0].instanceNormalized(gamma: mix.matmul($0[1]), beta: mix.matmul($0[2]))
         }
-        let layer = ConditionalInstanceNorm2d(styles: 4, channels: 3)
+        let layer = InstanceNorm2d(channels: 3, styles: 4)
         layer.weight.assign(gamma)
         layer.bias.assign(beta)
         let second = layer(x, styleWeights: mix).slice(axis: 0, 1..<2).toArray()
