@@ -6,6 +6,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case notAnImage(path: String)
     /// The decoder failed part-way (truncated or damaged data).
     case corrupt(path: String, detail: String)
+    /// The header declares more pixels than `ImageFile.maximumPixels`; nothing was decoded.
+    case tooLarge(path: String, width: Int, height: Int, limit: Int)
     /// The output name has no extension we can encode.
     case unsupportedOutputFormat(path: String)
     /// The output's directory does not exist.
@@ -19,6 +21,10 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, reason): return "cannot read \(path): \(reason)"
         case let .notAnImage(path): return "\(path) is not a PNG or JPEG image"
         case let .corrupt(path, detail): return "\(path) is damaged or truncated (\(detail))"
+        case let .tooLarge(path, width, height, limit):
+            let pixels = width.multipliedReportingOverflow(by: height)
+            return "cannot read \(path): \(width)×\(height) is \(pixels.overflow ? "too many" : "\(pixels.partialValue)")"
+                + " pixels, more than the limit of \(limit)"
         case let .unsupportedOutputFormat(path):
             return "cannot tell the output format of \(path): use a .png, .jpg or .jpeg name"
         case let .missingDirectory(path): return "output directory \(path) does not exist"

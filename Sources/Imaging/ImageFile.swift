@@ -3,6 +3,14 @@ import Foundation
 /// Reading and writing pictures as files: format by content when reading, by
 /// extension when writing, and never a half-written file.
 public enum ImageFile {
+    /// The most pixels a picture may have to be read: 178,956,970 by default (Pillow's
+    /// decompression-bomb limit, about 13,400×13,400), which as an `Image` takes 2.1 GB.
+    ///
+    /// Decoders compare it with the size the header declares before they allocate any pixels,
+    /// so a small file claiming a huge picture fails with ``ImageError/tooLarge(path:width:height:limit:)``.
+    /// Raise it to read larger pictures, lower it for untrusted input; set it before reading starts.
+    nonisolated(unsafe) public static var maximumPixels = 178_956_970
+
     /// Reads a PNG or JPEG, whatever its name says.
     public static func read(_ path: String) throws -> Image {
         var isDirectory: ObjCBool = false
@@ -35,6 +43,15 @@ public enum ImageFile {
         let bytes = format == "png" ? try PNG.encode(image, path: path)
                                     : try JPEG.encode(image, quality: jpegQuality, path: path)
         try AtomicFile.write(Data(bytes), to: path)
+    }
+
+    /// Throws ``ImageError/tooLarge(path:width:height:limit:)`` when a header's size is past
+    /// ``maximumPixels``; the decoders call it before allocating.
+    static func checkPixelCount(width: Int, height: Int, path: String) throws {
+        let pixels = width.multipliedReportingOverflow(by: height)
+        guard !pixels.overflow, pixels.partialValue <= maximumPixels else {
+            throw ImageError.tooLarge(path: path, width: width, height: height, limit: maximumPixels)
+        }
     }
 
     private static func format(of path: String) -> String? {

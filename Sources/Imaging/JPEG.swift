@@ -10,13 +10,17 @@ enum JPEG {
         guard let handle = tjInitDecompress() else { throw ImageError.unreadable(path: path, reason: "no decoder") }
         defer { tjDestroy(handle) }
         var (width, height, subsampling, colorspace): (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
-        var pixels: [UInt8] = []
-        let status: Int32 = data.withUnsafeBufferPointer { source in
+        try data.withUnsafeBufferPointer { source in
             guard tjDecompressHeader3(handle, source.baseAddress, UInt(data.count), &width, &height,
-                                      &subsampling, &colorspace) == 0, width > 0, height > 0 else { return -1 }
-            pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
-            return tjDecompress2(handle, source.baseAddress, UInt(data.count), &pixels, width, 0, height,
-                                 Int32(TJPF_RGB.rawValue), 0)
+                                      &subsampling, &colorspace) == 0, width > 0, height > 0 else {
+                throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle)))
+            }
+        }
+        try ImageFile.checkPixelCount(width: Int(width), height: Int(height), path: path)
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+        let status = data.withUnsafeBufferPointer { source in
+            tjDecompress2(handle, source.baseAddress, UInt(data.count), &pixels, width, 0, height,
+                          Int32(TJPF_RGB.rawValue), 0)
         }
         guard status == 0 else {
             throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle)))

@@ -22,8 +22,9 @@ enum PNG {
             guard png_image_begin_read_from_memory(image, source.baseAddress, source.count) != 0 else {
                 throw ImageError.corrupt(path: path, detail: message(image.pointee))
             }
-            image.pointee.format = formatRGB
             let (width, height) = (Int(image.pointee.width), Int(image.pointee.height))
+            try ImageFile.checkPixelCount(width: width, height: height, path: path)
+            image.pointee.format = formatRGB
             var pixels = [UInt8](repeating: 0, count: width * height * 3)
             guard pixels.withUnsafeMutableBytes({ png_image_finish_read(image, nil, $0.baseAddress, 0, nil) }) != 0 else {
                 throw ImageError.corrupt(path: path, detail: message(image.pointee))
