@@ -11,7 +11,8 @@ public enum ImageFile {
     /// Raise it to read larger pictures, lower it for untrusted input; set it before reading starts.
     nonisolated(unsafe) public static var maximumPixels = 178_956_970
 
-    /// Reads a PNG or JPEG, whatever its name says, with any transparency composited on white.
+    /// Reads a PNG or JPEG, whatever its name says, upright as viewers show it (EXIF
+    /// orientation applied) and with any transparency composited on white.
     public static func read(_ path: String) throws -> Image {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -5,8 +5,10 @@ enum JPEG {
     /// Whether `data` starts like a JPEG stream.
     static func matches(_ data: [UInt8]) -> Bool { data.starts(with: [0xFF, 0xD8, 0xFF]) }
 
-    /// Decodes a whole JPEG; any warning (such as a truncated stream) counts as an error.
+    /// Decodes a whole JPEG, upright by its EXIF orientation; any warning (such as a truncated
+    /// stream) counts as an error.
     static func decode(_ data: [UInt8], path: String) throws -> Image {
+        let header = JPEGHeader(data)
         guard let handle = tjInitDecompress() else { throw ImageError.unreadable(path: path, reason: "no decoder") }
         defer { tjDestroy(handle) }
         var (width, height, subsampling, colorspace): (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
@@ -25,7 +27,8 @@ enum JPEG {
         guard status == 0 else {
             throw ImageError.corrupt(path: path, detail: String(cString: tjGetErrorStr2(handle)))
         }
-        return Image(width: Int(width), height: Int(height), samples: pixels.map(Float.init))
+        let image = Image(width: Int(width), height: Int(height), samples: pixels.map(Float.init))
+        return image.oriented(header.orientation ?? .up)
     }
 
     /// Encodes at `quality` (1…100) with full-resolution chroma.

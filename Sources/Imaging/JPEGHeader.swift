@@ -1,0 +1,27 @@
+/// What the markers before a JPEG's first scan say that TurboJPEG does not report:
+/// the EXIF orientation. Read by a bounds-checked walk, so any bytes are safe to pass;
+/// what cannot be found stays nil.
+struct JPEGHeader {
+    /// From the first APP1 Exif segment.
+    var orientation: ExifOrientation?
+
+    init(_ data: [UInt8]) {
+        var offset = 2 // after SOI
+        while offset + 4 <= data.count, data[offset] == 0xFF {
+            let marker = data[offset + 1]
+            if marker == 0xFF { offset += 1; continue } // fill byte
+            if marker == 0x01 || (0xD0...0xD7).contains(marker) { offset += 2; continue } // no length
+            if marker == 0xDA || marker == 0xD9 { return } // SOS, EOI
+            let length = Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+            let start = offset + 4, end = offset + 2 + length
+            guard length >= 2, end <= data.count else { return }
+            let segment = data[start..<end]
+            switch marker {
+            case 0xE1 where orientation == nil && segment.starts(with: Array("Exif\0\0".utf8)):
+                orientation = ExifOrientation.parse(tiff: segment.dropFirst(6))
+            default: break
+            }
+            offset = end
+        }
+    }
+}
