@@ -8,6 +8,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case corrupt(path: String, detail: String)
     /// The header declares more pixels than `ImageFile.maximumPixels`; nothing was decoded.
     case tooLarge(path: String, width: Int, height: Int, limit: Int)
+    /// A well-formed file of a kind this module does not decode, such as a 12-bit JPEG.
+    case unsupported(path: String, feature: String)
     /// The output name has no extension we can encode.
     case unsupportedOutputFormat(path: String)
     /// The output's directory does not exist.
@@ -25,6 +27,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             let pixels = width.multipliedReportingOverflow(by: height)
             return "cannot read \(path): \(width)×\(height) is \(pixels.overflow ? "too many" : "\(pixels.partialValue)")"
                 + " pixels, more than the limit of \(limit)"
+        case let .unsupported(path, feature): return "cannot read \(path): \(feature) is not supported"
         case let .unsupportedOutputFormat(path):
             return "cannot tell the output format of \(path): use a .png, .jpg or .jpeg name"
         case let .missingDirectory(path): return "output directory \(path) does not exist"
