@@ -20,6 +20,14 @@ final class PixelLimitTests: ScratchDirectoryTestCase {
         try assertRefused(jpeg, name: "bomb.jpg", width: 65_000, height: 65_000)
     }
 
+    func testWebPClaiming16383By16383FailsFast() throws {
+        // A lossless (VP8L) header alone: signature 0x2F, then 14-bit width − 1 and height − 1.
+        let bits = 16_382 | 16_382 << 14
+        let vp8l: [UInt8] = [0x2F] + (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) } + [0] // padded
+        let webp = Array("RIFF".utf8) + [UInt8(4 + 8 + vp8l.count), 0, 0, 0] + Array("WEBPVP8L".utf8) + [5, 0, 0, 0] + vp8l
+        try assertRefused(webp, name: "bomb.webp", width: 16_383, height: 16_383)
+    }
+
     func testTheLimitIsConfigurable() throws {
         defer { ImageFile.maximumPixels = limit }
         try ImageFile.write(Image(width: 7, height: 5, red: 1, green: 2, blue: 3), to: path("small.png"))
