@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TensorTestSupport", dependencies: ["Tensor", "TensorCPU"], path: "Tests/TensorTestSupport",
                 swiftSettings: swift5),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"], swiftSettings: swift5),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], swiftSettings: swift5),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")], swiftSettings: swift5),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCPU"],
                     resources: [.copy("Fixtures")], swiftSettings: swift5),
         .testTarget(name: "NeuralStyleTests", dependencies: ["NeuralStyle", "Tensor", "Models", "Imaging", "TensorTestSupport"],

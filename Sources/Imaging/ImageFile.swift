@@ -3,7 +3,16 @@ import Foundation
 /// Reading and writing pictures as files: format by content when reading, by
 /// extension when writing, and never a half-written file.
 public enum ImageFile {
-    /// Reads a PNG or JPEG, whatever its name says.
+    /// The most pixels a picture may have to be read: 178,956,970 by default (Pillow's
+    /// decompression-bomb limit, about 13,400×13,400), which as an `Image` takes 2.1 GB.
+    ///
+    /// Decoders compare it with the size the header declares before they allocate any pixels,
+    /// so a small file claiming a huge picture fails with ``ImageError/tooLarge(path:width:height:limit:)``.
+    /// Raise it to read larger pictures, lower it for untrusted input; set it before reading starts.
+    nonisolated(unsafe) public static var maximumPixels = 178_956_970
+
+    /// Reads a PNG, JPEG or WebP, whatever its name says, upright as viewers show it
+    /// (EXIF orientation applied) and with any transparency composited on white.
     public static func read(_ path: String) throws -> Image {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -17,10 +26,11 @@ public enum ImageFile {
         let bytes = [UInt8](data)
         if PNG.matches(bytes) { return try PNG.decode(bytes, path: path) }
         if JPEG.matches(bytes) { return try JPEG.decode(bytes, path: path) }
+        if WebP.matches(bytes) { return try WebP.decode(bytes, path: path) }
         throw ImageError.notAnImage(path: path)
     }
 
-    /// Whether `path` ends in an extension this module reads and writes (.png, .jpg, .jpeg).
+    /// Whether `path` ends in an extension this module reads and writes (.png, .jpg, .jpeg, .webp).
     public static func hasImageExtension(_ path: String) -> Bool { format(of: path) != nil }
 
     /// Checks that `path` could be written (known extension, existing directory) before any work.
@@ -29,18 +39,35 @@ public enum ImageFile {
         try AtomicFile.checkDirectory(of: path)
     }
 
-    /// Encodes by extension (.png, .jpg/.jpeg) and replaces `path` atomically.
+    /// Encodes by extension (.png; .jpg/.jpeg at `jpegQuality`; .webp lossy at quality 90)
+    /// and replaces `path` atomically.
     public static func write(_ image: Image, to path: String, jpegQuality: Int = 95) throws {
         guard let format = format(of: path) else { throw ImageError.unsupportedOutputFormat(path: path) }
-        let bytes = format == "png" ? try PNG.encode(image, path: path)
-                                    : try JPEG.encode(image, quality: jpegQuality, path: path)
+        let bytes: [UInt8]
+        switch format {
+        case .png: bytes = try PNG.encode(image, path: path)
+        case .jpeg: bytes = try JPEG.encode(image, quality: jpegQuality, path: path)
+        case .webp: bytes = try WebP.encode(image, quality: 90, path: path)
+        }
         try AtomicFile.write(Data(bytes), to: path)
     }
 
-    private static func format(of path: String) -> String? {
+    /// Throws ``ImageError/tooLarge(path:width:height:limit:)`` when a header's size is past
+    /// ``maximumPixels``; the decoders call it before allocating.
+    static func checkPixelCount(width: Int, height: Int, path: String) throws {
+        let pixels = width.multipliedReportingOverflow(by: height)
+        guard !pixels.overflow, pixels.partialValue <= maximumPixels else {
+            throw ImageError.tooLarge(path: path, width: width, height: height, limit: maximumPixels)
+        }
+    }
+
+    private enum Format { case png, jpeg, webp }
+
+    private static func format(of path: String) -> Format? {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "png": return "png"
-        case "jpg", "jpeg": return "jpeg"
+        case "png": return .png
+        case "jpg", "jpeg": return .jpeg
+        case "webp": return .webp
         default: return nil
         }
     }

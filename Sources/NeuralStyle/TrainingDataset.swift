@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Tensor
 
-/// A folder of training photographs (PNG/JPEG, searched recursively), each decoded once,
+/// A folder of training photographs (PNG/JPEG/WebP, searched recursively), each decoded once,
 /// resized so its shorter side is `imageSize` and centre-cropped to a square (pytorch/examples'
 /// `Resize` + `CenterCrop`), and kept in memory as bytes.
 public final class TrainingDataset {
@@ -36,7 +36,7 @@ public final class TrainingDataset {
             }
         }
         guard !pictures.isEmpty else {
-            throw StyleTransferError.badOption("the dataset '\(directory)' holds no readable PNG or JPEG picture"
+            throw StyleTransferError.badOption("the dataset '\(directory)' holds no readable PNG, JPEG or WebP picture"
                                                + (skipped.isEmpty ? "" : " (\(skipped.count) could not be decoded)"))
         }
         (self.imageSize, self.names, self.skipped, self.pictures) = (imageSize, names, skipped, pictures)

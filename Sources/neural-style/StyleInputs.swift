@@ -4,7 +4,7 @@ import NeuralStyle
 
 /// Reading the style pictures and region masks named on the command line.
 enum StyleInputs {
-    /// The pictures of a comma-separated list of files and directories (every PNG/JPEG in a
+    /// The pictures of a comma-separated list of files and directories (every PNG/JPEG/WebP in a
     /// directory, by name).
     static func read(_ list: String) throws -> [Image] {
         var paths: [String] = []
@@ -13,7 +13,7 @@ enum StyleInputs {
             if FileManager.default.fileExists(atPath: item, isDirectory: &isDirectory), isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: item).sorted()
                     .filter(ImageFile.hasImageExtension)
-                guard !names.isEmpty else { throw StyleTransferError.badOption("no PNG or JPEG pictures in \(item)") }
+                guard !names.isEmpty else { throw StyleTransferError.badOption("no PNG, JPEG or WebP pictures in \(item)") }
                 paths += names.map { URL(fileURLWithPath: item).appendingPathComponent($0).path }
             } else {
                 paths.append(item)

@@ -29,7 +29,7 @@ struct StylizeCommand: ParsableCommand {
                                + "(weights are scaled to sum to 1).", valueName: "k:w,..."))
     var styleMix: StyleMix?
 
-    @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG in it).", valueName: "file|dir"))
+    @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG/WebP in it).", valueName: "file|dir"))
     var input: String
 
     @Option(help: ArgumentHelp("The output picture, or a folder for a folder input (same names; created if missing).",
@@ -79,7 +79,7 @@ struct StylizeCommand: ParsableCommand {
         let jobs: [(input: String, output: String)]
         if isDirectory.boolValue {
             let names = try FileManager.default.contentsOfDirectory(atPath: input).filter(ImageFile.hasImageExtension).sorted()
-            guard !names.isEmpty else { throw StyleTransferError.badOption("the folder '\(input)' holds no PNG or JPEG picture") }
+            guard !names.isEmpty else { throw StyleTransferError.badOption("the folder '\(input)' holds no PNG, JPEG or WebP picture") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             jobs = names.map { ((input as NSString).appendingPathComponent($0), (output as NSString).appendingPathComponent($0)) }
         } else {

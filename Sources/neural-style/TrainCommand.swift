@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
                                + "them with --style-mix).", valueName: "file[,file…]|dir"))
     var style: String
 
-    @Option(help: ArgumentHelp("Folder of training photographs (PNG/JPEG, searched recursively).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of training photographs (PNG/JPEG/WebP, searched recursively).", valueName: "dir"))
     var dataset: String
 
     @Option(help: ArgumentHelp("Where to write the trained model (safetensors).", valueName: "file"))

@@ -14,14 +14,14 @@ struct TransferCommand: ParsableCommand {
         discussion: "Example: neural-style --content photo.jpg --style starry_night.jpg --output out.png")
 
     // Optional to the parser so that subcommands need neither; required by `run()`.
-    @Option(help: ArgumentHelp("Content image (PNG or JPEG). Required.", valueName: "file"))
+    @Option(help: ArgumentHelp("Content image (PNG, JPEG or WebP; transparent areas count as white). Required.", valueName: "file"))
     var content: String?
 
-    @Option(help: ArgumentHelp("Style image(s), comma-separated; a directory means every PNG/JPEG in it. Required.",
+    @Option(help: ArgumentHelp("Style image(s), comma-separated; a directory means every PNG/JPEG/WebP in it. Required.",
                                valueName: "file|dir[,…]"))
     var style: String?
 
-    @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg).", valueName: "file"))
+    @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg, .webp).", valueName: "file"))
     var output = "out.png"
 
     @Option(help: "Longest side of the output in pixels; the content is resized only if it differs.")

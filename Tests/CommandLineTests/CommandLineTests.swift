@@ -15,7 +15,7 @@ final class CommandLineTests: CommandLineTestCase {
 
         assertOneLineError(run(["--content", path("missing.jpg")] + base), contains: "missing.jpg: no such file")
         assertOneLineError(run(["--content", path("empty.jpg")] + base), contains: "empty.jpg: the file is empty")
-        assertOneLineError(run(["--content", path("notes.png")] + base), contains: "is not a PNG or JPEG image")
+        assertOneLineError(run(["--content", path("notes.png")] + base), contains: "is not a PNG, JPEG or WebP image")
         assertOneLineError(run(["--content", path("cut.png")] + base), contains: "is damaged or truncated")
         assertOneLineError(run(["--content", style, "--style", path("cut.png"), "--output", output]),
                            contains: "cut.png is damaged or truncated")
@@ -24,7 +24,7 @@ final class CommandLineTests: CommandLineTestCase {
         assertOneLineError(run(["--content", style, "--style", style, "--output", path("no/such/dir/out.png")]),
                            contains: "output directory \(path("no/such/dir")) does not exist")
         assertOneLineError(run(["--content", style, "--style", style, "--output", path("out.gif")]),
-                           contains: "use a .png, .jpg or .jpeg name")
+                           contains: "use a .png, .jpg, .jpeg or .webp name")
         assertOneLineError(run(["--content", style] + base, environment: ["NEURAL_STYLE_CACHE": path("empty-cache")]),
                            contains: "VGG-19 weights not found at \(path("empty-cache"))/vgg19.safetensors; fetch them with 'make weights'")
         assertOneLineError(run(["--content", style] + base + ["--optimizer", "sgd"]), contains: "lbfgs or adam")

@@ -14,7 +14,7 @@ final class FeedForwardCommandTests: CommandLineTestCase {
         FileManager.default.createFile(atPath: path("empty/notes.txt"), contents: Data("x".utf8))
         let style = picture("style.png")
         assertOneLineError(run(["train", "--style", style, "--dataset", path("empty"), "--output", path("m.safetensors")]),
-                           contains: "holds no readable PNG or JPEG")
+                           contains: "holds no readable PNG, JPEG or WebP")
         assertOneLineError(run(["train", "--style", style, "--dataset", path("nowhere"), "--output", path("m.safetensors")]),
                            contains: "is not a folder")
         assertOneLineError(run(["train", "--style", style, "--dataset", path("empty"), "--output", path("m.png")]),

@@ -15,4 +15,10 @@ class ScratchDirectoryTestCase: XCTestCase {
 
     /// `name` inside this test's directory.
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// Writes `bytes` as `name` in this test's directory.
+    func write(_ bytes: [UInt8], as name: String) throws { try Data(bytes).write(to: directory.appendingPathComponent(name)) }
+
+    /// The bytes of `name` in this test's directory.
+    func bytes(of name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: directory.appendingPathComponent(name))) }
 }
