@@ -44,16 +44,7 @@ public struct StyleModelFile {
 
     /// Reads a model written by `write(to:)`; a truncated, damaged or foreign file is one clear error.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WeightsFormatError("cannot read the model file \(path)")
-        }
-        let (arrays, metadata): ([String: NamedArray], [String: String])
-        do { (arrays, metadata) = try SafeTensors.decode(data) } catch {
-            throw WeightsFormatError("\(path) is not a neural-style model (\(error))")
-        }
-        guard metadata["format"] == StyleModelFile.format else {
-            throw WeightsFormatError("\(path) is not a neural-style model (its header has no '\(StyleModelFile.format)' format)")
-        }
+        let (arrays, metadata) = try StyleModelFile.contents(of: path)
         switch metadata["architecture"] {
         case "transformer-net":
             let network = try StyleModelFile.network(from: arrays, source: path)
@@ -75,6 +66,21 @@ public struct StyleModelFile {
         }
     }
 
+    /// The tensors and metadata of a model file of ours, whatever its architecture.
+    public static func contents(of path: String) throws -> (arrays: [String: NamedArray], metadata: [String: String]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WeightsFormatError("cannot read the model file \(path)")
+        }
+        let (arrays, metadata): ([String: NamedArray], [String: String])
+        do { (arrays, metadata) = try SafeTensors.decode(data) } catch {
+            throw WeightsFormatError("\(path) is not a neural-style model (\(error))")
+        }
+        guard metadata["format"] == StyleModelFile.format else {
+            throw WeightsFormatError("\(path) is not a neural-style model (its header has no '\(StyleModelFile.format)' format)")
+        }
+        return (arrays, metadata)
+    }
+
     /// A frozen TransformerNet holding `arrays` (a `state_dict`), or an error naming `source`
     /// unless they are exactly a TransformerNet's parameters.
     public static func network(from arrays: [String: NamedArray], source: String) throws -> TransformerNet {
@@ -89,10 +95,42 @@ public struct StyleModelFile {
 
     /// Writes the model atomically, in half precision when `halfPrecision`.
     public func write(to path: String, halfPrecision: Bool = false) throws {
+        try StyleModelFile.write(network, metadata: metadata, to: path, halfPrecision: halfPrecision)
+    }
+
+    /// Writes `network`'s parameters with `metadata` atomically, in half precision when `halfPrecision`.
+    public static func write(_ network: Module, metadata: [String: String], to path: String,
+                             halfPrecision: Bool = false) throws {
         let arrays = Dictionary(uniqueKeysWithValues: network.namedParameters().map {
             ($0.name, NamedArray(shape: $0.tensor.shape, values: $0.tensor.toArray()))
         })
         let data = try SafeTensors.encode(arrays, metadata: metadata, halfPrecision: halfPrecision)
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The metadata an AdaIN decoder carries besides `training` or `source`.
+    public static func adaINMetadata() -> [String: String] {
+        ["format": format, "architecture": "adain-decoder", "encoder": "vgg19 (Caffe weights) to relu4_1",
+         "preprocessing": "rgb 0-1, the encoder's own", "output": "rgb 0-1, clamped when saved"]
+    }
+
+    /// The AdaIN decoder in `path` (frozen) and its metadata; anything else is one clear error.
+    public static func adaINDecoder(contentsOf path: String) throws -> (decoder: Sequential, metadata: [String: String]) {
+        let (arrays, metadata) = try contents(of: path)
+        guard metadata["architecture"] == "adain-decoder" else {
+            throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network, not an AdaIN decoder")
+        }
+        return (try adaINDecoder(from: arrays, source: path), metadata)
+    }
+
+    /// A frozen AdaIN decoder holding `arrays` (naoto0804's `state_dict`), or an error naming `source`.
+    public static func adaINDecoder(from arrays: [String: NamedArray], source: String) throws -> Sequential {
+        guard AdaINDecoder.matches(parameterShapes: arrays.mapValues(\.shape)) else {
+            throw WeightsFormatError("\(source) does not hold an AdaIN decoder (naoto0804/pytorch-AdaIN layout)")
+        }
+        let decoder = AdaINDecoder.make()
+        try decoder.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
+        decoder.freeze()
+        return decoder
     }
 }

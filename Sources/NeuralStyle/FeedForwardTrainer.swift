@@ -10,7 +10,7 @@ import Tensor
 /// VGG fed each network's own preprocessing of y/255 and x/255, and Gram `F Fᵀ/(C·H·W)` per
 /// picture. With several style pictures the network is conditional (Dumoulin et al.): step k
 /// trains style k mod S, selected by one-hot style weights. Resumable between any two steps.
-public final class FeedForwardTrainer {
+public final class FeedForwardTrainer: ResumableTrainer {
     /// The network being trained.
     public let network: TransformerNet
     /// The run's settings.
@@ -84,20 +84,7 @@ public final class FeedForwardTrainer {
 
     /// Continues from `checkpoint`, which must come from a run with the same settings and inputs.
     public func resume(from checkpoint: TrainingCheckpoint) throws {
-        guard checkpoint.fingerprint == fingerprint else {
-            throw StyleTransferError.badCheckpoint("it belongs to a run with other settings or pictures")
-        }
-        let parameters = network.namedParameters()
-        func tensors(_ part: [String: NamedArray]) throws -> [Tensor] {
-            try parameters.map { name, parameter in
-                guard let array = part[name], array.shape == parameter.shape else {
-                    throw StyleTransferError.badCheckpoint("it lacks a fitting '\(name)'")
-                }
-                return Tensor(shape: array.shape, values: array.values)
-            }
-        }
-        for ((_, parameter), value) in zip(parameters, try tensors(checkpoint.network)) { parameter.assign(value) }
-        try optimizer.restore(step: checkpoint.step, moments: Array(zip(try tensors(checkpoint.m), try tensors(checkpoint.v))))
+        try checkpoint.restore(into: network, optimizer: optimizer, fingerprint: fingerprint)
         step = checkpoint.step
         elapsedBefore = checkpoint.elapsed
         start = Date()
@@ -105,14 +92,7 @@ public final class FeedForwardTrainer {
 
     /// The state after the steps so far.
     public func checkpoint() -> TrainingCheckpoint {
-        func arrays(_ tensors: [Tensor]) -> [String: NamedArray] {
-            Dictionary(uniqueKeysWithValues: zip(network.namedParameters(), tensors).map {
-                ($0.name, NamedArray(shape: $1.shape, values: $1.toArray()))
-            })
-        }
-        return TrainingCheckpoint(step: step, elapsed: elapsed, fingerprint: fingerprint,
-                                  network: arrays(network.parameters()), m: arrays(optimizer.moments.map(\.m)),
-                                  v: arrays(optimizer.moments.map(\.v)))
+        TrainingCheckpoint(capturing: network, optimizer: optimizer, step: step, elapsed: elapsed, fingerprint: fingerprint)
     }
 
     /// Seconds of training so far, across resumes.

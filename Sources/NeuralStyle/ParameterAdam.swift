@@ -4,8 +4,8 @@ import Tensor
 /// Adam (as torch.optim.Adam) over a network's parameter tensors, run by the backend's
 /// `adamUpdate` kernel so that parameters and moments never leave the device.
 public final class ParameterAdam {
-    /// Step size.
-    public let learningRate: Float
+    /// Step size (a schedule may change it between steps).
+    public var learningRate: Float
     /// Decays of the first and second moment averages, and the denominator's guard.
     public let beta1: Float, beta2: Float, epsilon: Float
     /// Steps taken so far.

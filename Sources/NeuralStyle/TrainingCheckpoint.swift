@@ -56,3 +56,35 @@ public struct TrainingCheckpoint {
                   m: part("adam.m."), v: part("adam.v."))
     }
 }
+
+extension TrainingCheckpoint {
+    /// The state of `network` and its `optimizer` after `step` steps.
+    init(capturing network: Module, optimizer: ParameterAdam, step: Int, elapsed: Double, fingerprint: String) {
+        let names = network.namedParameters().map(\.name)
+        func arrays(_ tensors: [Tensor]) -> [String: NamedArray] {
+            Dictionary(uniqueKeysWithValues: zip(names, tensors).map { ($0, NamedArray(shape: $1.shape, values: $1.toArray())) })
+        }
+        self.init(step: step, elapsed: elapsed, fingerprint: fingerprint, network: arrays(network.parameters()),
+                  m: arrays(optimizer.moments.map(\.m)), v: arrays(optimizer.moments.map(\.v)))
+    }
+
+    /// Puts the saved parameters into `network` and the moments into `optimizer`, after checking
+    /// that the checkpoint belongs to a run described by `fingerprint`.
+    func restore(into network: Module, optimizer: ParameterAdam, fingerprint: String) throws {
+        guard self.fingerprint == fingerprint else {
+            throw StyleTransferError.badCheckpoint("it belongs to a run with other settings or pictures")
+        }
+        let parameters = network.namedParameters()
+        func tensors(_ part: [String: NamedArray]) throws -> [Tensor] {
+            try parameters.map { name, parameter in
+                guard let array = part[name], array.shape == parameter.shape else {
+                    throw StyleTransferError.badCheckpoint("it lacks a fitting '\(name)'")
+                }
+                return Tensor(shape: array.shape, values: array.values)
+            }
+        }
+        let values = try tensors(self.network)
+        try optimizer.restore(step: step, moments: Array(zip(try tensors(m), try tensors(v))))
+        for ((_, parameter), value) in zip(parameters, values) { parameter.assign(value) }
+    }
+}

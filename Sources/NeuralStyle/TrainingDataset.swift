@@ -42,6 +42,11 @@ public final class TrainingDataset {
         (self.imageSize, self.names, self.skipped, self.pictures) = (imageSize, names, skipped, pictures)
     }
 
+    /// Picture `index` as loaded (an `imageSize` square).
+    public func picture(_ index: Int) -> Image {
+        Image(width: imageSize, height: imageSize, samples: pictures[index].map(Float.init))
+    }
+
     /// Number of usable pictures.
     public var count: Int { pictures.count }
 

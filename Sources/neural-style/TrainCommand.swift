@@ -5,18 +5,36 @@ import Models
 import NeuralStyle
 import Tensor
 
-/// `neural-style train`: teach a feed-forward network one style, once, so that `stylize`
-/// can then paint any photograph in a single pass.
+/// `neural-style train`: teach a feed-forward network one style (or several), once, so that
+/// `stylize` can then paint any photograph in a single pass; or, with `--arbitrary adain`, a
+/// decoder that paints in any style picture.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a feed-forward network for one style (Johnson et al.; pytorch/examples fast_neural_style defaults).",
-        discussion: "Example: neural-style train --style starry_night.jpg --dataset photos/ --output starry.safetensors")
+        abstract: "Train a feed-forward network for one style or several (Johnson et al.; pytorch/examples "
+            + "fast_neural_style defaults), or an AdaIN decoder for any style (--arbitrary adain).",
+        discussion: """
+            Examples: neural-style train --style starry_night.jpg --dataset photos/ --output starry.safetensors
+                      neural-style train --arbitrary adain --dataset photos/ --style-dataset paintings/ --output adain.safetensors
+            """)
+
+    /// Networks that take any style picture.
+    enum ArbitraryMethod: String, ExpressibleByArgument, CaseIterable {
+        /// Huang & Belongie's adaptive instance normalisation (naoto0804/pytorch-AdaIN).
+        case adain
+    }
+
+    @Option(help: ArgumentHelp("Train for any style instead of fixed ones: adain (a decoder for VGG-19 relu4_1 "
+                               + "features; needs --style-dataset).", valueName: "adain"))
+    var arbitrary: ArbitraryMethod?
 
     @Option(help: ArgumentHelp("The style picture. Several, comma-separated, or a folder of them train one network "
                                + "for all (conditional instance norm; stylize picks one with --style-index or mixes "
                                + "them with --style-mix).", valueName: "file[,file…]|dir"))
-    var style: String
+    var style: String?
+
+    @Option(help: ArgumentHelp("With --arbitrary: a folder of style pictures (searched recursively).", valueName: "dir"))
+    var styleDataset: String?
 
     @Option(help: ArgumentHelp("Folder of training photographs (PNG/JPEG/WebP, searched recursively).", valueName: "dir"))
     var dataset: String
@@ -30,26 +48,32 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Passes over the dataset when --iterations is not given.")
     var epochs = 2
 
-    @Option(help: "Photographs per step.")
-    var batchSize = 4
+    @Option(help: ArgumentHelp("Photographs per step (default 4; AdaIN 8).", valueName: "n"))
+    var batchSize: Int?
 
-    @Option(help: "Training photographs are resized (shorter side) and centre-cropped to this square size.")
+    @Option(help: ArgumentHelp("Training photographs are resized (shorter side) and centre-cropped to this square "
+                               + "size (AdaIN: random crops of this size from --load-size squares)."))
     var imageSize = 256
+
+    @Option(help: "AdaIN: pictures are first resized and centre-cropped to this square size.")
+    var loadSize = 512
 
     @Option(help: ArgumentHelp("Resize the style picture to this square size (default: its own size).", valueName: "px"))
     var styleSize: Int?
 
-    @Option(help: "Weight of the content loss.")
-    var contentWeight: Float = 1e5
+    @Option(help: ArgumentHelp("Weight of the content loss (default 1e5; AdaIN 1).", valueName: "w"))
+    var contentWeight: Float?
 
-    @Option(help: "Weight of the style loss (summed over the style layers).")
-    var styleWeight: Float = 1e10
+    @Option(help: ArgumentHelp("Weight of the style loss, summed over the style layers (default 1e10; AdaIN 10).",
+                               valueName: "w"))
+    var styleWeight: Float?
 
     @Option(help: "Weight of the output's total variation (squared neighbour differences in 0-255, per picture).")
     var tvWeight: Float = 0
 
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(help: ArgumentHelp("Adam's learning rate (default 1e-3; AdaIN 1e-4, decaying as lr/(1 + 5e-5·step)).",
+                               valueName: "lr"))
+    var learningRate: Float?
 
     @Option(help: "Loss network: vgg16 (torchvision ImageNet weights, as pytorch/examples) or vgg19 (Caffe weights).")
     var lossNetwork = VGG.Architecture.vgg16
@@ -116,25 +140,25 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions()
         options.iterations = iterations
         options.epochs = epochs
-        options.batchSize = batchSize
+        options.batchSize = batchSize ?? options.batchSize
         options.imageSize = imageSize
         options.styleSize = styleSize
-        options.contentWeight = contentWeight
-        options.styleWeight = styleWeight
+        options.contentWeight = contentWeight ?? options.contentWeight
+        options.styleWeight = styleWeight ?? options.styleWeight
         options.tvWeight = tvWeight
-        options.learningRate = learningRate
+        options.learningRate = learningRate ?? options.learningRate
         options.lossNetwork = lossNetwork.rawValue
         options.contentLayers = try WeightedLayer.parseList(contentLayers, network: lossNetwork)
         options.styleLayers = try WeightedLayer.parseList(styleLayers, network: lossNetwork)
         options.channels = channels
         options.seed = seed
         if let styleSize, styleSize < 16 { throw StyleTransferError.badOption("--style-size must be at least 16") }
-        guard ["f32", "f16"].contains(precision) else { throw StyleTransferError.badOption("--precision must be f32 or f16") }
         return options
     }
 
     /// The style pictures `--style` names: one file, a comma-separated list, or a folder's pictures (sorted).
     private func stylePaths() throws -> [String] {
+        let style = self.style ?? ""
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: style, isDirectory: &isDirectory), isDirectory.boolValue else {
             return style.split(separator: ",").map(String.init)
@@ -144,12 +168,28 @@ struct TrainCommand: ParsableCommand {
         return names.map { (style as NSString).appendingPathComponent($0) }
     }
 
+    private func adaINOptions() -> AdaINTrainingOptions {
+        var options = AdaINTrainingOptions()
+        options.iterations = iterations
+        options.epochs = epochs
+        options.batchSize = batchSize ?? options.batchSize
+        (options.imageSize, options.loadSize, options.seed) = (imageSize, loadSize, seed)
+        options.contentWeight = contentWeight ?? options.contentWeight
+        options.styleWeight = styleWeight ?? options.styleWeight
+        options.learningRate = learningRate ?? options.learningRate
+        return options
+    }
+
     private func train() throws {
-        let options = try makeOptions()
         deviceOption.install()
+        guard (arbitrary == nil) == (style != nil), (arbitrary == nil) == (styleDataset == nil) else {
+            throw StyleTransferError.badOption(arbitrary == nil ? "give --style (--style-dataset goes with --arbitrary)"
+                                                                : "--arbitrary trains on --style-dataset, not --style")
+        }
         guard output.lowercased().hasSuffix(".safetensors") else {
             throw StyleTransferError.badOption("--output must name a .safetensors file")
         }
+        guard ["f32", "f16"].contains(precision) else { throw StyleTransferError.badOption("--precision must be f32 or f16") }
         try OutputChecks.writable([output] + [log, checkpoint, progressGif, lossPlot].compactMap { $0 })
         if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
             throw StyleTransferError.badOption("--progress-gif must name a .gif file")
@@ -158,24 +198,20 @@ struct TrainCommand: ParsableCommand {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
         let saved = try resume.map { try TrainingCheckpoint(contentsOf: $0) }
-        let stylePaths = try self.stylePaths()
-        let styleImages = try stylePaths.map { try ImageFile.read($0) }
         let previewImage = try preview.map { try ImageFile.read($0) }
         let initial = try initModel.map(ModelImport.stateDictionary)
-        let photos = try TrainingDataset(directory: dataset, imageSize: imageSize)
-        let vgg = try VGG.load(architecture: lossNetwork, path: weights)
-        if !photos.skipped.isEmpty {
-            fputs("neural-style: warning: skipped \(photos.skipped.count) unreadable file(s) in \(dataset) "
-                  + "(first: \(photos.skipped[0]))\n", stderr)
-        }
-        let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styleImages, dataset: photos,
-                                             initialWeights: initial)
-        if let saved { try trainer.resume(from: saved) }
-        print("Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize) "
-              + "(\(trainer.step) done), width \(trainer.network.channels)"
-              + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn." : "."))
+        let run: (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) =
+            arbitrary == .adain ? try adaIN(initial: initial) : try feedForward(initial: initial)
+        if let saved { try run.trainer.resume(from: saved) }
+        try loop(run.trainer, previewImage: previewImage, resuming: saved != nil)
+        try run.writeModel(output, precision == "f16")
+        print("Wrote \(output) after \(run.trainer.step) steps.")
+    }
+
+    /// Trains until done or stopped by a signal (then exits after the checkpoint).
+    private func loop(_ trainer: any ResumableTrainer, previewImage: Image?, resuming: Bool) throws {
         let outputs = try TrainingOutputs(command: self, totalSteps: trainer.totalSteps, previewImage: previewImage,
-                                          resuming: saved != nil)
+                                          resuming: resuming)
         StopSignal.install()
         while trainer.step < trainer.totalSteps {
             let record = trainer.trainStep()
@@ -191,13 +227,57 @@ struct TrainCommand: ParsableCommand {
             }
         }
         try outputs.finish(trainer: trainer, completed: true)
-        var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: stylePaths.count)
-        let styleNames = stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
-        metadata[stylePaths.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
-        metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
-        metadata["dataset"] = "\(photos.count) pictures, \(trainer.step) steps"
-        try StyleModelFile(network: trainer.network, metadata: metadata).write(to: output, halfPrecision: precision == "f16")
-        print("Wrote \(output) after \(trainer.step) steps.")
+    }
+
+    /// A feed-forward trainer for the `--style` pictures, and the model it makes.
+    private func feedForward(initial: [String: NamedArray]?) throws
+        -> (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
+        let options = try makeOptions()
+        let stylePaths = try self.stylePaths()
+        let styleImages = try stylePaths.map { try ImageFile.read($0) }
+        let photos = try loadDataset(dataset, side: imageSize)
+        let vgg = try VGG.load(architecture: lossNetwork, path: weights)
+        let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styleImages, dataset: photos,
+                                             initialWeights: initial)
+        print("Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize) "
+              + "(\(trainer.step) done), width \(trainer.network.channels)"
+              + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn." : "."))
+        return (trainer, { path, halfPrecision in
+            var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: stylePaths.count)
+            let styleNames = stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
+            metadata[stylePaths.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
+            metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
+            metadata["dataset"] = "\(photos.count) pictures, \(trainer.step) steps"
+            try StyleModelFile(network: trainer.network, metadata: metadata).write(to: path, halfPrecision: halfPrecision)
+        })
+    }
+
+    /// An AdaIN decoder trainer on `--dataset` and `--style-dataset`, and the model it makes.
+    private func adaIN(initial: [String: NamedArray]?) throws
+        -> (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
+        let options = adaINOptions()
+        let photos = try loadDataset(dataset, side: loadSize)
+        let paintings = try loadDataset(styleDataset ?? "", side: loadSize)
+        let trainer = try AdaINTrainer(encoder: try VGG.load(architecture: .vgg19, path: weights), options: options,
+                                       content: photos, styles: paintings, initialWeights: initial)
+        print("Training an AdaIN decoder on \(photos.count) photographs and \(paintings.count) style pictures, "
+              + "\(trainer.totalSteps) steps of \(options.batchSize) (\(trainer.step) done).")
+        return (trainer, { path, halfPrecision in
+            var metadata = StyleModelFile.adaINMetadata()
+            metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
+            metadata["dataset"] = "\(photos.count) photographs, \(paintings.count) style pictures, \(trainer.step) steps"
+            try StyleModelFile.write(trainer.decoder, metadata: metadata, to: path, halfPrecision: halfPrecision)
+        })
+    }
+
+    /// The pictures of `directory` at `side`, warning about unreadable files.
+    private func loadDataset(_ directory: String, side: Int) throws -> TrainingDataset {
+        let pictures = try TrainingDataset(directory: directory, imageSize: side)
+        if !pictures.skipped.isEmpty {
+            fputs("neural-style: warning: skipped \(pictures.skipped.count) unreadable file(s) in \(directory) "
+                  + "(first: \(pictures.skipped[0]))\n", stderr)
+        }
+        return pictures
     }
 }
 

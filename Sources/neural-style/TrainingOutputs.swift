@@ -29,7 +29,7 @@ final class TrainingOutputs {
     }
 
     /// After each step: log, progress, preview, checkpoint when due.
-    func stepped(_ record: IterationRecord, trainer: FeedForwardTrainer) {
+    func stepped(_ record: IterationRecord, trainer: any ResumableTrainer) {
         log?.append(record.jsonLine())
         records?.append(record)
         reporter.report(record)
@@ -38,7 +38,7 @@ final class TrainingOutputs {
     }
 
     /// At the end or on a signal: the last checkpoint, preview, GIF and plot.
-    func finish(trainer: FeedForwardTrainer, completed: Bool) throws {
+    func finish(trainer: any ResumableTrainer, completed: Bool) throws {
         reporter.finish()
         saveCheckpoint(trainer)
         if completed, command.previewEvery <= 0 || trainer.step % command.previewEvery != 0 { writePreview(trainer) }
@@ -48,14 +48,14 @@ final class TrainingOutputs {
         }
     }
 
-    private func saveCheckpoint(_ trainer: FeedForwardTrainer) {
+    private func saveCheckpoint(_ trainer: any ResumableTrainer) {
         guard let path = command.checkpoint else { return }
         do { try trainer.checkpoint().write(to: path) } catch {
             fputs("neural-style: warning: checkpoint not written: \(error)\n", stderr)
         }
     }
 
-    private func writePreview(_ trainer: FeedForwardTrainer) {
+    private func writePreview(_ trainer: any ResumableTrainer) {
         guard let previewImage else { return }
         guard let picture = try? trainer.stylize(previewImage) else { return }
         gif?.append(picture)
