@@ -54,6 +54,7 @@ public struct StyleModelFile {
         guard let channels = TransformerNet.channels(ofParameterShapes: arrays.mapValues(\.shape)) else {
             throw WeightsFormatError("\(source) does not hold a TransformerNet (pytorch/examples fast_neural_style layout)")
         }
+        try NamedArray.checkFinite(arrays, in: source)
         let network = TransformerNet(channels: channels)
         try network.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
         network.freeze()
