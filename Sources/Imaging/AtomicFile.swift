@@ -17,7 +17,7 @@ public enum AtomicFile {
     public static func checkWritable(_ path: String) throws {
         try checkDirectory(of: path)
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if path.hasSuffix("/") || FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue {
             throw ImageError.unwritable(path: path, reason: "it is a directory")
         }
         let url = URL(fileURLWithPath: path)

@@ -142,6 +142,7 @@ final class RunContractTests: CommandLineTestCase {
             (["--output", path("out.png"), "--loss-plot", readOnly.replacingOccurrences(of: ".png", with: ".svg")],
              "cannot write"),
             (["--output", path("out.png"), "--log", path("folder.png")], "it is a directory"),
+            (["--output", path("out.png"), "--log", path("nowhere") + "/"], "it is a directory"),
             (["--output", path(String(repeating: "n", count: 250) + ".png"), "--save-every", "1"],
              "the name is longer than the file system's 255 bytes"),
         ] {
