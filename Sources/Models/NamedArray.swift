@@ -12,3 +12,13 @@ public struct NamedArray: Equatable {
         self.values = values
     }
 }
+
+extension NamedArray {
+    /// Throws unless every value of every array is a finite number: NaN or infinite weights
+    /// would only paint solid pictures, so a file holding them is refused, naming the array.
+    public static func checkFinite(_ arrays: [String: NamedArray], in source: String) throws {
+        for name in arrays.keys.sorted() where !arrays[name]!.values.allSatisfy(\.isFinite) {
+            throw WeightsFormatError("\(source): '\(name)' holds values that are not finite numbers (NaN or infinity)")
+        }
+    }
+}

@@ -87,6 +87,7 @@ public struct StyleModelFile {
         guard let (channels, styles) = TransformerNet.architecture(ofParameterShapes: arrays.mapValues(\.shape)) else {
             throw WeightsFormatError("\(source) does not hold a TransformerNet (pytorch/examples fast_neural_style layout)")
         }
+        try NamedArray.checkFinite(arrays, in: source)
         let network = TransformerNet(channels: channels, styles: styles)
         try network.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
         network.freeze()

@@ -43,7 +43,10 @@ public final class VGG {
     /// and preprocessing. With `expecting`, a file holding another architecture is refused.
     public convenience init(contentsOf url: URL, expecting expected: Architecture? = nil,
                             pooling: PoolingKind = .max) throws {
-        let (tensors, metadata) = try SafeTensors.decode(try Data(contentsOf: url))
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw WeightsFormatError("cannot read \(url.path) (a folder, or not readable)")
+        }
+        let (tensors, metadata) = try SafeTensors.decode(data)
         guard let architecture = Architecture(rawValue: metadata["architecture"] ?? "") else {
             throw WeightsFormatError("\(url.path) is not a VGG model file (no known architecture in its metadata)")
         }

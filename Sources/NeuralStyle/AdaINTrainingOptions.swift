@@ -32,7 +32,7 @@ public struct AdaINTrainingOptions: Sendable, Codable, Equatable {
     }
 
     /// Throws unless every setting is usable.
-    func validate() throws {
+    public func validate() throws {
         guard batchSize > 0, loadSize >= imageSize, imageSize >= AdaINStyleTransfer.minimumSide else {
             throw StyleTransferError.badOption("--batch-size must be positive and --image-size at least "
                                                + "\(AdaINStyleTransfer.minimumSide) and at most --load-size")

@@ -36,8 +36,8 @@ public final class Adam: Optimizer {
         return learningRate * pow(decayFactor, Float((iteration - 1) / decayEvery))
     }
 
-    public func step(_ x: Tensor, objective: Objective) {
-        let g = objective(x).gradient
+    public func step(_ x: Tensor, objective: Objective) rethrows {
+        let g = try objective(x).gradient
         if m?.count != x.count {
             m = Tensor.full(x.shape, value: 0, layout: x.layout)
             v = Tensor.full(x.shape, value: 0, layout: x.layout)

@@ -2,13 +2,29 @@ import Foundation
 import Imaging
 
 /// A run's whole state between two iterations: which level, the image being optimised
-/// (preprocessed), and the optimiser's state. Written atomically; `--resume` continues from it.
+/// (preprocessed), the best picture evaluated so far at that level, and the optimiser's state.
+/// Written atomically; `--resume` continues from it.
 ///
 /// File format: the magic line `neural-style checkpoint 1\n`, a little-endian UInt64 byte
 /// count, that many bytes of JSON (everything but the vectors, plus each vector's length),
 /// then the vectors' Float32 values, little-endian, in the JSON's order.
 public struct Checkpoint: Equatable, Sendable {
-    /// Describes the options that shape the result; a resume must present the same.
+    /// The lowest-loss point evaluated at a level: what the level hands on and a run writes.
+    public struct Best: Equatable, Sendable {
+        /// The point, preprocessed, `3·height·width` values.
+        public var image: [Float]
+        /// Its total loss.
+        public var loss: Float
+        /// The iteration (from 1) that evaluated it.
+        public var iteration: Int
+
+        /// Collects a best point.
+        public init(image: [Float], loss: Float, iteration: Int) {
+            (self.image, self.loss, self.iteration) = (image, loss, iteration)
+        }
+    }
+
+    /// Describes the options and inputs that shape the result; a resume must present the same.
     public var fingerprint: String
     /// Level index, from 0.
     public var level: Int
@@ -18,15 +34,19 @@ public struct Checkpoint: Equatable, Sendable {
     public var image: [Float]
     /// The optimiser's state, including the iterations completed at this level.
     public var optimizer: OptimizerState
+    /// The best point evaluated at this level so far, if any.
+    public var best: Best?
 
     /// Collects a checkpoint.
-    public init(fingerprint: String, level: Int, width: Int, height: Int, image: [Float], optimizer: OptimizerState) {
+    public init(fingerprint: String, level: Int, width: Int, height: Int, image: [Float], optimizer: OptimizerState,
+                best: Best? = nil) {
         self.fingerprint = fingerprint
         self.level = level
         self.width = width
         self.height = height
         self.image = image
         self.optimizer = optimizer
+        self.best = best
     }
 
     private static let magic = Array("neural-style checkpoint 1\n".utf8)
@@ -37,6 +57,7 @@ public struct Checkpoint: Equatable, Sendable {
         var optimizer: String, iteration: Int
         var scalars: [String: Float]
         var vectors: [VectorList]
+        var bestLoss: Float?, bestIteration: Int?
     }
 
     private struct VectorList: Codable {
@@ -46,11 +67,12 @@ public struct Checkpoint: Equatable, Sendable {
 
     /// Writes the checkpoint to `path`, replacing any earlier one only once it is complete.
     public func write(to path: String) throws {
-        var lists = [("image", [image])]
+        var lists = [("image", [image])] + (best.map { [("best", [$0.image])] } ?? [])
         lists += optimizer.vectors.keys.sorted().map { ($0, optimizer.vectors[$0]!) }
         let header = Header(fingerprint: fingerprint, level: level, width: width, height: height,
                             optimizer: optimizer.kind, iteration: optimizer.iteration, scalars: optimizer.scalars,
-                            vectors: lists.map { VectorList(name: $0.0, lengths: $0.1.map(\.count)) })
+                            vectors: lists.map { VectorList(name: $0.0, lengths: $0.1.map(\.count)) },
+                            bestLoss: best?.loss, bestIteration: best?.iteration)
         let json = try JSONEncoder().encode(header)
         var data = Data(Checkpoint.magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
@@ -98,8 +120,20 @@ public struct Checkpoint: Equatable, Sendable {
               image.count == 3 * header.width * header.height else {
             throw StyleTransferError.badCheckpoint("\(path) is damaged")
         }
+        // A corrupted payload must not become a solid picture: every value is checked.
+        guard image.allSatisfy(\.isFinite), header.scalars.values.allSatisfy(\.isFinite),
+              lists.values.allSatisfy({ $0.allSatisfy { $0.allSatisfy(\.isFinite) } }),
+              header.bestLoss?.isFinite ?? true else {
+            throw StyleTransferError.badCheckpoint("\(path) holds values that are not finite numbers (NaN or infinity)")
+        }
+        var best: Best?
+        if let vector = lists.removeValue(forKey: "best")?.first, let loss = header.bestLoss,
+           let iteration = header.bestIteration {
+            guard vector.count == image.count else { throw StyleTransferError.badCheckpoint("\(path) is damaged") }
+            best = Best(image: vector, loss: loss, iteration: iteration)
+        }
         self.init(fingerprint: header.fingerprint, level: header.level, width: header.width, height: header.height,
                   image: image, optimizer: OptimizerState(kind: header.optimizer, iteration: header.iteration,
-                                                          scalars: header.scalars, vectors: lists))
+                                                          scalars: header.scalars, vectors: lists), best: best)
     }
 }

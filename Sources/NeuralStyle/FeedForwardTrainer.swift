@@ -33,7 +33,7 @@ public final class FeedForwardTrainer: ResumableTrainer {
     /// `state_dict` of a network with as many styles) or freshly initialised from the seed.
     public init(lossNetwork: VGG, options: TrainingOptions, styles: [Image], dataset: TrainingDataset,
                 initialWeights: [String: NamedArray]? = nil) throws {
-        try FeedForwardTrainer.validate(options, lossNetwork: lossNetwork)
+        try options.validate()
         guard !styles.isEmpty else { throw StyleTransferError.badOption("training needs at least one style picture") }
         var options = options
         if let initialWeights {
@@ -66,20 +66,6 @@ public final class FeedForwardTrainer: ResumableTrainer {
             }
         }
         fingerprint = options.fingerprint(datasetCount: dataset.count, styleSides: styleImages.map { ($0.width, $0.height) })
-    }
-
-    private static func validate(_ options: TrainingOptions, lossNetwork: VGG) throws {
-        guard options.batchSize > 0 else { throw StyleTransferError.badOption("--batch-size must be positive") }
-        guard options.iterations.map({ $0 >= 0 }) ?? (options.epochs > 0) else {
-            throw StyleTransferError.badOption("--iterations must not be negative and --epochs must be positive")
-        }
-        guard options.channels > 0, options.learningRate > 0 else {
-            throw StyleTransferError.badOption("--channels and --learning-rate must be positive")
-        }
-        for value in [options.contentWeight, options.styleWeight, options.tvWeight, options.learningRate]
-            where !value.isFinite || value < 0 {
-            throw StyleTransferError.badOption("weights and the learning rate must be finite and not negative")
-        }
     }
 
     /// Continues from `checkpoint`, which must come from a run with the same settings and inputs.

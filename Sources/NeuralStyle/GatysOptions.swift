@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import Tensor
 
@@ -87,6 +88,9 @@ public struct GatysOptions: Sendable {
     public var styleBlendWeights: [Float]?
     /// Style images are resized to `styleScale` times the output's longest side.
     public var styleScale: Float = 1
+    /// L-BFGS: curvature pairs remembered (jcjohnson/neural-style's `-lbfgs_num_correction`);
+    /// each pair is two picture-sized vectors, in memory and in checkpoints.
+    public var lbfgsHistory = 100
 
     /// The defaults.
     public init() {}
@@ -96,33 +100,92 @@ public struct GatysOptions: Sendable {
         levels ?? [Level(size: size ?? contentSide, iterations: iterations)]
     }
 
+    /// Throws `badOption` for values no run can use: sizes, iteration counts or history not
+    /// positive, levels not increasing, weights, rates or scales not finite or negative.
+    public func validate() throws {
+        let levels = resolvedLevels(contentSide: 1)
+        guard levels.allSatisfy({ $0.size > 0 }) else { throw StyleTransferError.badOption("sizes must be positive") }
+        guard levels.allSatisfy({ $0.iterations >= 0 }) else {
+            throw StyleTransferError.badOption("iteration counts must not be negative")
+        }
+        guard zip(levels, levels.dropFirst()).allSatisfy({ $0.size < $1.size }) else {
+            let sizes = levels.map { String($0.size) }.joined(separator: ",")
+            throw StyleTransferError.badOption("--scales must increase, coarse to fine (\(sizes) does not)")
+        }
+        let weights: [(String, Float)] = [("--content-weight", contentWeight), ("--style-weight", styleWeight),
+                                          ("--tv-weight", tvWeight)]
+            + contentLayers.map { ("the weight of content layer \($0.name)", $0.weight) }
+            + styleLayers.map { ("the weight of style layer \($0.name)", $0.weight) }
+            + (styleBlendWeights ?? []).map { ("a style blend weight", $0) }
+        for (name, value) in weights where !value.isFinite || value < 0 {
+            throw StyleTransferError.badOption("\(name) must be a finite number, not negative (got \(value))")
+        }
+        for (name, value) in [("--learning-rate", learningRate ?? 1), ("--lr-decay-factor", learningRateDecayFactor),
+                              ("--style-scale", styleScale)] where !value.isFinite || value <= 0 {
+            throw StyleTransferError.badOption("\(name) must be a positive finite number (got \(value))")
+        }
+        guard lbfgsHistory > 0 else { throw StyleTransferError.badOption("--lbfgs-history must be positive") }
+        if let learningRateDecayEvery, learningRateDecayEvery <= 0 {
+            throw StyleTransferError.badOption("--lr-decay-every must be positive")
+        }
+    }
+
     /// Everything that shapes the result except iteration counts (so a resumed run may go on
-    /// longer); a checkpoint only continues a run with the same fingerprint.
-    func fingerprint(content: Image, styleCount: Int, maskCount: Int) -> String {
+    /// longer), each input picture by its SHA-256; a checkpoint only continues a run with the
+    /// same fingerprint.
+    func fingerprint(content: Image, styles: [Image], masks: [Image]?) -> String {
         let start: String
         switch initialization {
         case .content: start = "content"
         case .random: start = "random:\(seed)"
-        case .image(let image): start = "image:\(image.width)x\(image.height)"
+        case .image(let image): start = "picture sha256 \(image.sha256)"
         }
         let parts: [String] = [
-            "content \(content.width)x\(content.height)", "styles \(styleCount)", "masks \(maskCount)",
-            "levels \(resolvedLevels(contentSide: content.longestSide).map { String($0.size) })",
-            "optimizer \(optimizer.rawValue) \(learningRate.map { String($0) } ?? "default")",
-            "decay \(learningRateDecayEvery.map { String($0) } ?? "none") \(learningRateDecayFactor)",
-            "weights \(contentWeight) \(styleWeight) \(tvWeight)", "init \(start)", "pooling \(pooling)",
-            "content layers \(contentLayers.map { "\($0.name):\($0.weight)" })",
-            "style layers \(styleLayers.map { "\($0.name):\($0.weight)" })",
-            "blend \(styleBlendWeights.map { "\($0)" } ?? "equal")", "style scale \(styleScale)",
-            "colors \(preserveColors?.rawValue ?? "style")", "normalize \(normalizeGradients)",
+            "content picture: \(content.width)x\(content.height) sha256 \(content.sha256)", "styles: \(styles.count)",
+        ] + styles.indices.map { "style picture \($0 + 1): sha256 \(styles[$0].sha256)" } + [
+            "masks: \(masks?.count ?? 0)",
+        ] + (masks ?? []).indices.map { "mask \($0 + 1): sha256 \(masks![$0].sha256)" } + [
+            "levels: \(resolvedLevels(contentSide: content.longestSide).map { String($0.size) })",
+            "optimizer: \(optimizer.rawValue) \(learningRate.map { String($0) } ?? "default")",
+            "decay: \(learningRateDecayEvery.map { String($0) } ?? "none") \(learningRateDecayFactor)",
+            "weights: \(contentWeight) \(styleWeight) \(tvWeight)", "init: \(start)", "pooling: \(pooling)",
+            "content layers: \(contentLayers.map { "\($0.name):\($0.weight)" })",
+            "style layers: \(styleLayers.map { "\($0.name):\($0.weight)" })",
+            "blend: \(styleBlendWeights.map { "\($0)" } ?? "equal")", "style scale: \(styleScale)",
+            "colors: \(preserveColors?.rawValue ?? "style")", "normalize: \(normalizeGradients)",
+            "lbfgs history: \(lbfgsHistory)",
         ]
         return parts.joined(separator: "; ")
+    }
+
+    /// What differs between two fingerprints, naming each input or option: e.g.
+    /// `content picture (2x2 sha256 1a2b3c4d5e6f… there, 2x2 sha256 9f8e7d6c5b4a… here)`.
+    static func differences(saved: String, current: String) -> [String] {
+        func entries(_ fingerprint: String) -> [(key: String, value: String)] {
+            fingerprint.components(separatedBy: "; ").map { part in
+                guard let colon = part.range(of: ": ") else { return (part, "") }
+                // Digests shortened to 12 digits: enough to tell two pictures apart in a message.
+                let value = part[colon.upperBound...].replacingOccurrences(
+                    of: "([0-9a-f]{12})[0-9a-f]{52}", with: "$1…", options: .regularExpression)
+                return (String(part[..<colon.lowerBound]), value)
+            }
+        }
+        let there = entries(saved), here = entries(current)
+        var result: [String] = []
+        for (key, value) in here {
+            let old = there.first { $0.key == key }?.value
+            if old != value { result.append("\(key) (\(old ?? "absent") there, \(value) here)") }
+        }
+        for (key, value) in there where !here.contains(where: { $0.key == key }) {
+            result.append("\(key) (\(value) there, absent here)")
+        }
+        return result
     }
 
     /// A fresh optimiser as these options describe.
     public func makeOptimizer() -> Optimizer {
         switch optimizer {
-        case .lbfgs: return LBFGS(historySize: 100, learningRate: learningRate ?? 1)
+        case .lbfgs: return LBFGS(historySize: lbfgsHistory, learningRate: learningRate ?? 1)
         case .adam: return Adam(learningRate: learningRate ?? 10, decayEvery: learningRateDecayEvery,
                                 decayFactor: learningRateDecayFactor)
         }

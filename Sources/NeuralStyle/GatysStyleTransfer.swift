@@ -28,36 +28,55 @@ public final class GatysStyleTransfer {
         self.options = options
     }
 
-    /// Paints `content` in the style of `styles`.
+    /// Paints `content` in the style of `styles`: `optimize`'s picture.
+    public func run(content: Image, styles: [Image], masks: [Image]? = nil, resumingFrom checkpoint: Checkpoint? = nil,
+                    onEvaluation: (IterationRecord, () -> Image) -> Void = { _, _ in },
+                    afterIteration: (Position, () -> Checkpoint) -> Bool = { _, _ in true }) throws -> Image {
+        try optimize(content: content, styles: styles, masks: masks, resumingFrom: checkpoint,
+                     onEvaluation: onEvaluation, afterIteration: afterIteration).image
+    }
+
+    /// Paints `content` in the style of `styles`; the result is the lowest-loss point evaluated
+    /// at the last level, and each level starts from the previous level's.
     ///
     /// - Parameters:
     ///   - masks: one per style (white = where that style goes); nil paints every style everywhere.
-    ///   - checkpoint: a saved state of this same run to continue from.
+    ///   - checkpoint: a saved state of this same run (same options and input pictures) to continue from.
     ///   - onEvaluation: sees each objective evaluation's losses and can render the image
     ///     being evaluated on demand.
     ///   - afterIteration: called after every iteration with the position and a way to save
     ///     the state; returning false stops the run with `StyleTransferError.stopped`.
-    public func run(content: Image, styles: [Image], masks: [Image]? = nil, resumingFrom checkpoint: Checkpoint? = nil,
-                    onEvaluation: (IterationRecord, () -> Image) -> Void = { _, _ in },
-                    afterIteration: (Position, () -> Checkpoint) -> Bool = { _, _ in true }) throws -> Image {
+    /// - Throws: `GatysDivergence` when the loss or gradient stops being finite (carrying the
+    ///   best picture before it); `badOption` for inputs and options no run can use, including
+    ///   sizes that would not fit in memory (`GatysMemory`), before any work.
+    public func optimize(content: Image, styles: [Image], masks: [Image]? = nil,
+                         resumingFrom checkpoint: Checkpoint? = nil,
+                         onEvaluation: (IterationRecord, () -> Image) -> Void = { _, _ in },
+                         afterIteration: (Position, () -> Checkpoint) -> Bool = { _, _ in true }) throws -> GatysResult {
         try validate(styles: styles, masks: masks)
+        try GatysMemory(options: options, architecture: network.architecture)
+            .check(content: (content.width, content.height), styles: styles.map { ($0.width, $0.height) },
+                   budget: BufferPool.shared.budget)
         let (paintedContent, paintedStyles) = colorPrepared(content: content, styles: styles)
         let levels = options.resolvedLevels(contentSide: content.longestSide)
-        let fingerprint = options.fingerprint(content: content, styleCount: styles.count, maskCount: masks?.count ?? 0)
-            + "; network \(network.architecture.rawValue)"
+        let fingerprint = options.fingerprint(content: content, styles: styles, masks: masks)
+            + "; network: \(network.architecture.rawValue)"
         if let checkpoint {
             guard checkpoint.fingerprint == fingerprint else {
-                let saved = checkpoint.fingerprint.components(separatedBy: "; ")
-                let differences = zip(saved, fingerprint.components(separatedBy: "; ")).filter { $0 != $1 }
-                    .map { "\($0.0) there, \($0.1) here" }
-                throw StyleTransferError.badCheckpoint("it belongs to a run with other pictures or options ("
-                                                       + differences.joined(separator: "; ") + ")")
+                throw StyleTransferError.badCheckpoint("it belongs to a run with other inputs or options: "
+                    + GatysOptions.differences(saved: checkpoint.fingerprint, current: fingerprint).joined(separator: "; "))
             }
             guard checkpoint.level < levels.count else { throw StyleTransferError.badCheckpoint("no level \(checkpoint.level + 1)") }
         }
         let preprocessing = network.preprocessing
         var x: [Float] = []
         var shape: [Int] = []
+        // The previous level's outcome, finished only when it becomes the result.
+        var handedOn: (x: [Float], shape: [Int], level: Int, best: Checkpoint.Best?)?
+        func result(_ outcome: (x: [Float], shape: [Int], level: Int, best: Checkpoint.Best?)) -> GatysResult {
+            GatysResult(image: finished(render(outcome.x, shape: outcome.shape), content: content), level: outcome.level,
+                        iteration: outcome.best?.iteration ?? 0, loss: outcome.best?.loss)
+        }
         for (index, level) in levels.enumerated() where index >= (checkpoint?.level ?? 0) {
             let contentImage = paintedContent.resized(longestSide: level.size)
             let contentTensor = preprocessing.tensor(rgb: contentImage.samples, width: contentImage.width,
@@ -66,6 +85,7 @@ public final class GatysStyleTransfer {
             let previousShape = shape
             shape = contentTensor.shape
             let optimizer = options.makeOptimizer()
+            var best: Checkpoint.Best?
             if let checkpoint, checkpoint.level == index {
                 guard checkpoint.width == shape[3], checkpoint.height == shape[2] else {
                     throw StyleTransferError.badCheckpoint("its picture is \(checkpoint.width)×\(checkpoint.height), "
@@ -73,6 +93,7 @@ public final class GatysStyleTransfer {
                 }
                 try optimizer.restore(checkpoint.optimizer)
                 x = checkpoint.image
+                best = checkpoint.best
             } else if index == 0 || x.isEmpty {
                 x = initialImage(contentTensor, contentImage)
             } else {
@@ -80,30 +101,54 @@ public final class GatysStyleTransfer {
             }
             let start = Date()
             let point = Tensor(shape: shape, values: x)
-            while optimizer.iteration < level.iterations {
-                optimizer.step(point) { point in
-                    // A leaf over the point's own memory: the tape's gradient is the objective's.
-                    let image = Tensor(shape: point.shape, layout: point.layout, storage: point.storage, requiresGrad: true)
-                    let (total, terms) = loss(image)
-                    total.backward()
-                    var record = terms
-                    record.iteration = optimizer.iteration + 1
-                    record.level = index + 1
-                    record.elapsed = Date().timeIntervalSince(start)
-                    onEvaluation(record) { self.render(point.toArray(), shape: shape) }
-                    return (total.item(), image.grad!)
+            do {
+                while optimizer.iteration < level.iterations {
+                    try optimizer.step(point) { point in
+                        // A leaf over the point's own memory: the tape's gradient is the objective's.
+                        let image = Tensor(shape: point.shape, layout: point.layout, storage: point.storage, requiresGrad: true)
+                        let (total, terms) = loss(image)
+                        total.backward()
+                        var record = terms
+                        record.iteration = optimizer.iteration + 1
+                        record.level = index + 1
+                        record.elapsed = Date().timeIntervalSince(start)
+                        onEvaluation(record) { self.render(point.toArray(), shape: shape) }
+                        let gradient = image.grad!
+                        guard record.total.isFinite else { throw NonFinite(quantity: "loss", value: record.total) }
+                        let size = Backend.current.absoluteSum(gradient).item()
+                        guard size.isFinite else { throw NonFinite(quantity: "gradient", value: size) }
+                        if best.map({ record.total < $0.loss }) ?? true {
+                            best = Checkpoint.Best(image: point.toArray(), loss: record.total, iteration: record.iteration)
+                        }
+                        return (record.total, gradient)
+                    }
+                    let position = Position(level: index, levels: levels.count, iteration: optimizer.iteration,
+                                            iterations: level.iterations)
+                    let proceed = afterIteration(position) {
+                        Checkpoint(fingerprint: fingerprint, level: index, width: shape[3], height: shape[2],
+                                   image: point.toArray(), optimizer: optimizer.state, best: best)
+                    }
+                    guard proceed else { throw StyleTransferError.stopped(level: index + 1, iteration: optimizer.iteration) }
                 }
-                let position = Position(level: index, levels: levels.count, iteration: optimizer.iteration,
-                                        iterations: level.iterations)
-                let proceed = afterIteration(position) {
-                    Checkpoint(fingerprint: fingerprint, level: index, width: shape[3], height: shape[2],
-                               image: point.toArray(), optimizer: optimizer.state)
-                }
-                guard proceed else { throw StyleTransferError.stopped(level: index + 1, iteration: optimizer.iteration) }
+            } catch let failure as NonFinite {
+                var restart = options.makeOptimizer().state
+                restart.iteration = (best?.iteration ?? 1) - 1
+                throw GatysDivergence(
+                    quantity: failure.quantity, value: failure.value, level: index + 1, iteration: optimizer.iteration + 1,
+                    result: best.map { result(($0.image, shape, index + 1, $0)) } ?? handedOn.map(result),
+                    checkpoint: best.map { Checkpoint(fingerprint: fingerprint, level: index, width: shape[3],
+                                                      height: shape[2], image: $0.image, optimizer: restart) })
             }
-            x = point.toArray()
+            x = best?.image ?? point.toArray()
+            handedOn = (x, shape, index + 1, best)
         }
-        return finished(render(x, shape: shape), content: content)
+        return result(handedOn!)
+    }
+
+    /// Thrown from inside an evaluation to abandon the iteration before the optimiser moves.
+    private struct NonFinite: Error {
+        let quantity: String
+        let value: Float
     }
 
     /// Throws for inconsistent styles, blend weights and masks.
@@ -121,9 +166,7 @@ public final class GatysStyleTransfer {
         if let masks, masks.count != styles.count {
             throw StyleTransferError.badOption("\(masks.count) masks for \(styles.count) style images (one each)")
         }
-        for level in options.resolvedLevels(contentSide: 1) where level.size <= 0 || level.iterations < 0 {
-            throw StyleTransferError.badOption("level sizes must be positive and iterations not negative")
-        }
+        try options.validate()
     }
 
     /// The content and styles as the optimisation sees them under `options.preserveColors`.

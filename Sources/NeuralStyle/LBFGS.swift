@@ -2,7 +2,7 @@ import Tensor
 
 /// Limited-memory BFGS with the semantics of torch.optim.LBFGS (and jcjohnson/neural-style):
 /// no line search, a fixed step (`learningRate`) except a first step of
-/// `min(1, 1/‖g‖₁)·learningRate`, curvature pairs kept only when `yᵀs > 1e-10`, and no
+/// `min(1, 1/‖g‖₁)·learningRate` (also after a restart, whose state has no history), curvature pairs kept only when `yᵀs > 1e-10`, and no
 /// early stopping: every iteration evaluates the objective once.
 ///
 /// Each iteration evaluates the gradient at the current point, folds it into the history
@@ -28,14 +28,15 @@ public final class LBFGS: Optimizer {
         self.learningRate = learningRate
     }
 
-    public func step(_ x: Tensor, objective: Objective) {
-        let gradient = backend.reorder(objective(x).gradient, to: x.layout)
+    public func step(_ x: Tensor, objective: Objective) rethrows {
+        let gradient = backend.reorder(try objective(x).gradient, to: x.layout)
         iteration += 1
-        if iteration > 1 { remember(gradient) }
-        let newDirection = iteration == 1 ? backend.affine(gradient, scale: -1, shift: 0) : inverseHessianTimesNegative(gradient)
+        let first = previousGradient == nil
+        if !first { remember(gradient) }
+        let newDirection = first ? backend.affine(gradient, scale: -1, shift: 0) : inverseHessianTimesNegative(gradient)
         previousGradient = gradient
         direction = newDirection
-        stepLength = iteration == 1 ? min(1, 1 / backend.absoluteSum(gradient).item()) * learningRate : learningRate
+        stepLength = first ? min(1, 1 / backend.absoluteSum(gradient).item()) * learningRate : learningRate
         backend.axpy(stepLength, newDirection, x)
     }
 

@@ -1,8 +1,10 @@
 import Tensor
 
 /// The objective an optimiser minimises: loss and gradient (shaped like the point) at a
-/// point. Called exactly once per iteration, so callers may report progress from inside it.
-public typealias Objective = (_ x: Tensor) -> (loss: Float, gradient: Tensor)
+/// point. Called exactly once per iteration, so callers may report progress from inside it;
+/// when it throws (a diverged run), the iteration is abandoned before the optimiser or the
+/// point changes.
+public typealias Objective = (_ x: Tensor) throws -> (loss: Float, gradient: Tensor)
 
 /// A first-order minimiser over a tensor of parameters, advanced one iteration at a time so
 /// that a run can be saved between iterations and resumed exactly. The point and the
@@ -12,7 +14,7 @@ public protocol Optimizer: AnyObject {
     /// Iterations completed so far.
     var iteration: Int { get }
     /// Performs the next iteration on `x` (a plain tensor, updated in place), evaluating `objective` once.
-    func step(_ x: Tensor, objective: Objective)
+    func step(_ x: Tensor, objective: Objective) rethrows
     /// Everything needed to continue exactly from here.
     var state: OptimizerState { get }
     /// Continues from `state`, saved by an optimiser of the same kind.
@@ -22,8 +24,8 @@ public protocol Optimizer: AnyObject {
 extension Optimizer {
     /// Iterates until `iterations` are complete (counting those already done), leaving the
     /// last iterate in `x`.
-    public func minimize(_ x: Tensor, iterations: Int, objective: Objective) {
-        while iteration < iterations { step(x, objective: objective) }
+    public func minimize(_ x: Tensor, iterations: Int, objective: Objective) rethrows {
+        while iteration < iterations { try step(x, objective: objective) }
     }
 }
 

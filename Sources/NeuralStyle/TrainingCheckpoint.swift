@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Models
 import Tensor
 
@@ -25,7 +26,7 @@ public struct TrainingCheckpoint {
         }
         let metadata = ["format": TrainingCheckpoint.format, "step": String(step), "elapsed": String(elapsed),
                         "fingerprint": fingerprint]
-        try SafeTensors.encode(arrays, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(try SafeTensors.encode(arrays, metadata: metadata), to: path)
     }
 
     /// Collects a checkpoint.

@@ -37,6 +37,27 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// Throws `badOption` for settings no run can use: counts not positive, weights or the
+    /// learning rate not finite, negative (or a zero rate).
+    public func validate() throws {
+        guard batchSize > 0 else { throw StyleTransferError.badOption("--batch-size must be positive") }
+        guard iterations.map({ $0 >= 0 }) ?? (epochs > 0) else {
+            throw StyleTransferError.badOption("--iterations must not be negative and --epochs must be positive")
+        }
+        guard channels > 0, imageSize > 0 else {
+            throw StyleTransferError.badOption("--channels and --image-size must be positive")
+        }
+        let weights = [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
+            + contentLayers.map { ("the weight of content layer \($0.name)", $0.weight) }
+            + styleLayers.map { ("the weight of style layer \($0.name)", $0.weight) }
+        for (name, value) in weights where !value.isFinite || value < 0 {
+            throw StyleTransferError.badOption("\(name) must be a finite number, not negative (got \(value))")
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw StyleTransferError.badOption("--learning-rate must be a positive finite number (got \(learningRate))")
+        }
+    }
+
     /// The steps this run makes over a dataset of `count` pictures.
     public func totalSteps(datasetCount: Int) -> Int {
         iterations ?? epochs * ((datasetCount + batchSize - 1) / batchSize)

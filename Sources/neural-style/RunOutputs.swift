@@ -13,6 +13,8 @@ final class RunOutputs {
     private let reporter: ProgressReporter
     private let frameEvery: Int
     private let levelCount: Int
+    /// The first write that failed (the log, an intermediate picture, a checkpoint): it stops the run.
+    private(set) var failure: Error?
 
     /// Opens the log (appending when resuming) and prepares the GIF frames at `frameSize`.
     init(command: TransferCommand, levels: [GatysOptions.Level], frameSize: (width: Int, height: Int),
@@ -28,7 +30,7 @@ final class RunOutputs {
 
     /// Records one objective evaluation: log line, progress, intermediate picture, GIF frame.
     func evaluated(_ record: IterationRecord, render: () -> Image) {
-        log?.append(record.jsonLine())
+        do { try log?.append(record.jsonLine()) } catch { failure = failure ?? error }
         records?.append(record)
         reporter.report(record)
         let wantsPicture = command.saveEvery > 0 && record.iteration % command.saveEvery == 0
@@ -36,24 +38,23 @@ final class RunOutputs {
         guard wantsPicture || wantsFrame else { return }
         let picture = render()
         if wantsPicture {
-            try? ImageFile.write(picture, to: intermediatePath(record), jpegQuality: command.jpegQuality)
+            let path = RunOutputs.intermediatePath(output: command.output, level: levelCount > 1 ? record.level : nil,
+                                                   iteration: record.iteration)
+            do { try ImageFile.write(picture, to: path, jpegQuality: command.jpegQuality) } catch { failure = failure ?? error }
         }
         if wantsFrame { gif!.append(picture) }
     }
 
-    /// After each iteration: writes a checkpoint when due or when a signal asked to stop;
-    /// returns false to stop.
+    /// After each iteration: writes a checkpoint when due, at the very end (so that a finished
+    /// run can be extended) or when stopping (a signal, a failed write); returns false to stop.
     func iterated(_ position: GatysStyleTransfer.Position, checkpoint: () -> Checkpoint) -> Bool {
-        let signal = StopSignal.received
-        if let path = command.checkpoint, signal != nil
+        let stopping = StopSignal.received != nil || failure != nil
+        let last = position.level == position.levels - 1 && position.iteration == position.iterations
+        if let path = command.checkpoint, stopping || last
             || (command.checkpointEvery > 0 && position.iteration % command.checkpointEvery == 0) {
-            do {
-                try checkpoint().write(to: path)
-            } catch {
-                fputs("neural-style: warning: checkpoint not written: \(error)\n", stderr)
-            }
+            do { try checkpoint().write(to: path) } catch { failure = failure ?? error }
         }
-        return signal == nil
+        return StopSignal.received == nil && failure == nil
     }
 
     /// Writes the GIF (with the final picture as its last frame) and the loss plot.
@@ -68,10 +69,12 @@ final class RunOutputs {
         }
     }
 
-    private func intermediatePath(_ record: IterationRecord) -> String {
-        let url = URL(fileURLWithPath: command.output)
-        let level = levelCount > 1 ? "_level\(record.level)" : ""
-        let name = url.deletingPathExtension().lastPathComponent + "\(level)_\(record.iteration)." + url.pathExtension
+    /// Where `--save-every` writes the picture of `iteration` (at `level` of several): NAME_ITER.EXT
+    /// or NAME_levelL_ITER.EXT beside the output.
+    static func intermediatePath(output: String, level: Int?, iteration: Int) -> String {
+        let url = URL(fileURLWithPath: output)
+        let name = url.deletingPathExtension().lastPathComponent + (level.map { "_level\($0)" } ?? "")
+            + "_\(iteration)." + url.pathExtension
         return url.deletingLastPathComponent().appendingPathComponent(name).path
     }
 }

@@ -36,7 +36,7 @@ struct StylizeCommand: ParsableCommand {
                                valueName: "file|dir"))
     var output: String
 
-    @Option(help: ArgumentHelp("Resize each input so its longest side is this first (default: its own size).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Resize each input so its longest side is this first (default: its own size).",
                                valueName: "px"))
     var size: Int?
 
@@ -45,7 +45,7 @@ struct StylizeCommand: ParsableCommand {
 
     @OptionGroup var deviceOption: DeviceOption
 
-    @Option(help: "Quality of JPEG outputs, 1-100.")
+    @Option(parsing: .unconditional, help: "Quality of JPEG outputs, 1-100.")
     var jpegQuality = 95
 
     func run() throws {

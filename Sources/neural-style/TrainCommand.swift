@@ -42,36 +42,36 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the trained model (safetensors).", valueName: "file"))
     var output: String
 
-    @Option(help: ArgumentHelp("Optimiser steps (default: --epochs passes over the dataset).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Optimiser steps (default: --epochs passes over the dataset).", valueName: "n"))
     var iterations: Int?
 
-    @Option(help: "Passes over the dataset when --iterations is not given.")
+    @Option(parsing: .unconditional, help: "Passes over the dataset when --iterations is not given.")
     var epochs = 2
 
-    @Option(help: ArgumentHelp("Photographs per step (default 4; AdaIN 8).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Photographs per step (default 4; AdaIN 8).", valueName: "n"))
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp("Training photographs are resized (shorter side) and centre-cropped to this square "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Training photographs are resized (shorter side) and centre-cropped to this square "
                                + "size (AdaIN: random crops of this size from --load-size squares)."))
     var imageSize = 256
 
-    @Option(help: "AdaIN: pictures are first resized and centre-cropped to this square size.")
+    @Option(parsing: .unconditional, help: "AdaIN: pictures are first resized and centre-cropped to this square size.")
     var loadSize = 512
 
-    @Option(help: ArgumentHelp("Resize the style picture to this square size (default: its own size).", valueName: "px"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Resize the style picture to this square size (default: its own size).", valueName: "px"))
     var styleSize: Int?
 
-    @Option(help: ArgumentHelp("Weight of the content loss (default 1e5; AdaIN 1).", valueName: "w"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the content loss (default 1e5; AdaIN 1).", valueName: "w"))
     var contentWeight: Float?
 
-    @Option(help: ArgumentHelp("Weight of the style loss, summed over the style layers (default 1e10; AdaIN 10).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the style loss, summed over the style layers (default 1e10; AdaIN 10).",
                                valueName: "w"))
     var styleWeight: Float?
 
-    @Option(help: "Weight of the output's total variation (squared neighbour differences in 0-255, per picture).")
+    @Option(parsing: .unconditional, help: "Weight of the output's total variation (squared neighbour differences in 0-255, per picture).")
     var tvWeight: Float = 0
 
-    @Option(help: ArgumentHelp("Adam's learning rate (default 1e-3; AdaIN 1e-4, decaying as lr/(1 + 5e-5·step)).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Adam's learning rate (default 1e-3; AdaIN 1e-4, decaying as lr/(1 + 5e-5·step)).",
                                valueName: "lr"))
     var learningRate: Float?
 
@@ -84,14 +84,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Style layers, comma-separated, each optionally name:weight.", valueName: "layers"))
     var styleLayers = "relu1_2,relu2_2,relu3_3,relu4_3"
 
-    @Option(help: "Network width: 32 as published, 16 for half width (4× fewer operations).")
+    @Option(parsing: .unconditional, help: "Network width: 32 as published, 16 for half width (4× fewer operations).")
     var channels = 32
 
     @Option(help: ArgumentHelp("Start from these weights: one of our models, or a pytorch/examples .pth.",
                                valueName: "model|file.pth"))
     var initModel: String?
 
-    @Option(help: "Seed for the initial weights and the order of the photographs.")
+    @Option(parsing: .unconditional, help: "Seed for the initial weights and the order of the photographs.")
     var seed: UInt64 = 42
 
     @Option(help: ArgumentHelp("Write the weights in half precision (half the size).", valueName: "f32|f16"))
@@ -104,7 +104,7 @@ struct TrainCommand: ParsableCommand {
                                + "and at the end.", valueName: "file"))
     var checkpoint: String?
 
-    @Option(help: "Steps between checkpoints (0: only on a signal and at the end).")
+    @Option(parsing: .unconditional, help: "Steps between checkpoints (0: only on a signal and at the end).")
     var checkpointEvery = 500
 
     @Option(help: ArgumentHelp("Continue the training saved in this checkpoint (same command line otherwise).",
@@ -115,7 +115,7 @@ struct TrainCommand: ParsableCommand {
                                + "beside the output as NAME-preview-STEP.png.", valueName: "file"))
     var preview: String?
 
-    @Option(help: "Steps between previews.")
+    @Option(parsing: .unconditional, help: "Steps between previews.")
     var previewEvery = 100
 
     @Option(help: ArgumentHelp("Animated GIF of the previews.", valueName: "file.gif"))
@@ -124,7 +124,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("SVG plot of the losses.", valueName: "file.svg"))
     var lossPlot: String?
 
-    @Option(help: "Print losses every N steps (0: never).")
+    @Option(parsing: .unconditional, help: "Print losses every N steps (0: never).")
     var printEvery = 50
 
     @OptionGroup var deviceOption: DeviceOption
@@ -153,6 +153,7 @@ struct TrainCommand: ParsableCommand {
         options.channels = channels
         options.seed = seed
         if let styleSize, styleSize < 16 { throw StyleTransferError.badOption("--style-size must be at least 16") }
+        try options.validate()
         return options
     }
 
@@ -181,6 +182,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        if arbitrary == .adain { try adaINOptions().validate() } else { _ = try makeOptions() }
         deviceOption.install()
         guard (arbitrary == nil) == (style != nil), (arbitrary == nil) == (styleDataset == nil) else {
             throw StyleTransferError.badOption(arbitrary == nil ? "give --style (--style-dataset goes with --arbitrary)"
@@ -190,7 +192,11 @@ struct TrainCommand: ParsableCommand {
             throw StyleTransferError.badOption("--output must name a .safetensors file")
         }
         guard ["f32", "f16"].contains(precision) else { throw StyleTransferError.badOption("--precision must be f32 or f16") }
-        try OutputChecks.writable([output] + [log, checkpoint, progressGif, lossPlot].compactMap { $0 })
+        let previewSample = preview.map { _ in
+            URL(fileURLWithPath: output).deletingPathExtension().path + "-preview-999999.png"
+        }
+        try OutputChecks.writable([output] + [checkpoint, progressGif, lossPlot, previewSample].compactMap { $0 })
+        if let log { try OutputChecks.appendable(log) }
         if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
             throw StyleTransferError.badOption("--progress-gif must name a .gif file")
         }
@@ -219,7 +225,7 @@ struct TrainCommand: ParsableCommand {
                 throw StyleTransferError.badOption("the loss became \(record.total) at step \(record.iteration); "
                                                    + "lower --learning-rate or the weights")
             }
-            outputs.stepped(record, trainer: trainer)
+            try outputs.stepped(record, trainer: trainer)
             if let signal = StopSignal.received {
                 try outputs.finish(trainer: trainer, completed: false)
                 print("Stopped at step \(trainer.step); state saved in \(checkpoint ?? "nowhere (no --checkpoint)").")

