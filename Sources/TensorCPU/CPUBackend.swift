@@ -137,6 +137,12 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                             applyingReLU: Bool) -> Tensor {
+        // oneDNN has only its reference kernel for a plain source of whole channel blocks (what
+        // broadcasting arithmetic leaves); reordering it to the blocked layout first costs far less.
+        if x.layout == .plain, geometry.groups == 1, x.shape[1] % DNNLContext.blockedLayout.blockSize == 0 {
+            return convolution(reorder(x, to: DNNLContext.blockedLayout), weight: weight, bias: bias, geometry: geometry,
+                               applyingReLU: applyingReLU)
+        }
         if let padded = paddedOutputChannels(weight.shape, inputLayout: x.layout, geometry: geometry) {
             let y = convolution(x, weight: zeroExtended(weight, axis: 0, to: padded),
                                 bias: bias.map { zeroExtended($0, axis: 0, to: padded) }, geometry: geometry,
