@@ -5,8 +5,10 @@ import Tensor
 /// quantised to int8: a style predictor (MobileNetV2) that turns a 256×256 style picture into a
 /// style code (100 numbers), and a transformer that paints a picture of any size with the
 /// instance-norm γ/β it derives from that code. Both are kept as the programs their ONNX graphs
-/// were lowered to at import (`ONNXLowering`), every fake-quantisation at its place, so that the
-/// results are onnxruntime's. Pixels are RGB in 0…1, in and out.
+/// were lowered to at import (`ONNXLowering`), every fake-quantisation at its place, so that they
+/// compute what onnxruntime computes up to the rounding of float sums; the network amplifies
+/// those (scripts/pytorch/compare_magenta_arbitrary.py measures how far). Pixels are RGB in 0…1,
+/// in and out.
 public final class MagentaArbitraryNetwork: Module {
     /// The style predictor: a `[1, 3, 256, 256]` picture in, a `[1, D, 1, 1]` style code out.
     public let predictorProgram: TensorProgram
@@ -22,6 +24,8 @@ public final class MagentaArbitraryNetwork: Module {
     public let reduction: Int
     /// The smallest side the transformer paints.
     public let minimumSide: Int
+    /// The most floats any one of the transformer's values holds per input pixel.
+    let widestValue: Int
 
     /// The side of the square picture the predictor reads.
     public static let stylePictureSide = 256
@@ -31,8 +35,9 @@ public final class MagentaArbitraryNetwork: Module {
     /// a picture the size of its input.
     public init(predictor: TensorProgram, predictorConstants: [NamedArray],
                 transformer: TensorProgram, transformerConstants: [NamedArray]) throws {
-        let side = MagentaArbitraryNetwork.stylePictureSide
-        let codeShape = try predictor.shapes(inputs: [[1, 3, side, side]], constants: predictorConstants.map(\.shape))[predictor.output]
+        let pictureSide = MagentaArbitraryNetwork.stylePictureSide
+        let codeShape = try predictor.shapes(inputs: [[1, 3, pictureSide, pictureSide]],
+                                             constants: predictorConstants.map(\.shape))[predictor.output]
         guard codeShape.count == 4, codeShape[0] == 1, codeShape[2] == 1, codeShape[3] == 1 else {
             throw WeightsFormatError("the style predictor returns a \(codeShape) tensor, not a style code")
         }
@@ -49,6 +54,9 @@ public final class MagentaArbitraryNetwork: Module {
         guard (1...16).contains(reduction), paints(16 * reduction) else {
             throw WeightsFormatError("the transformer does not paint pictures the size it is given")
         }
+        let side = 16 * reduction
+        let shapes = try transformer.shapes(inputs: [[1, 3, side, side], codeShape], constants: transformerConstants.map(\.shape))
+        widestValue = shapes.map { ($0.reduce(1, *) + side * side - 1) / (side * side) }.max() ?? 3
         minimumSide = (1...(16 * reduction)).first { paints(($0 + reduction - 1) / reduction * reduction) } ?? 16 * reduction
         (predictorProgram, transformerProgram, self.reduction, styleCodeSize) = (predictor, transformer, reduction, codeShape[1])
         self.predictor = predictorConstants.map { Tensor(shape: $0.shape, values: $0.values) }

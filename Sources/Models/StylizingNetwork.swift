@@ -58,14 +58,9 @@ extension MagentaTransformer: StylizingNetwork {
 extension MagentaArbitraryNetwork: PictureStyledNetwork {
     public var styleCount: Int { 0 }
     public var pixels: Preprocessing { .rgb01 }
-    /// The first convolution's width at full size, plus padded copies and the result.
-    public var floatsPerPixel: Int {
-        let width = transformerProgram.steps.lazy.compactMap { step -> Int? in
-            if case let .convolution(weight, _, _, _, _) = step.operation { return self.transformer[weight].shape[0] }
-            return nil
-        }.first ?? 32
-        return 7 * width + 16
-    }
+    /// Its widest value at full size several times over (padded copies, the arguments of a
+    /// step and its result).
+    public var floatsPerPixel: Int { 7 * widestValue + 16 }
     public var stylePictureSide: Int? { MagentaArbitraryNetwork.stylePictureSide }
     public func stylize(_ x: Tensor, style: StyleCondition) -> Tensor {
         guard case let .code(code) = style else { preconditionFailure("an arbitrary-style network paints a style code") }

@@ -54,13 +54,13 @@ def sessions(optimised, reorder_first_conv=False):
     dims = model.graph.input[0].type.tensor_type.shape.dim
     dims[1].dim_param, dims[2].dim_param = "height", "width"
     if reorder_first_conv:
+        # The convolution that reads the picture is the one whose weight has 3 input channels.
         producers = {node.output[0]: node for node in model.graph.node}
-        first = next(n for n in model.graph.node if n.op_type == "Conv")
-        weight = producers[first.input[1]].input[0]
-        for tensor in model.graph.initializer:
-            if tensor.name == weight:
-                flipped = onnx.numpy_helper.to_array(tensor)[:, ::-1].copy()
-                tensor.CopyFrom(onnx.numpy_helper.from_array(flipped, weight))
+        initializers = {tensor.name: tensor for tensor in model.graph.initializer}
+        weights = [producers[n.input[1]].input[0] for n in model.graph.node if n.op_type == "Conv"]
+        weight = next(w for w in weights if onnx.numpy_helper.to_array(initializers[w]).shape[1] == 3)
+        flipped = onnx.numpy_helper.to_array(initializers[weight])[:, ::-1].copy()
+        initializers[weight].CopyFrom(onnx.numpy_helper.from_array(flipped, weight))
     transformer = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     return predictor, transformer
 
