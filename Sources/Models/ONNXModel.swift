@@ -143,11 +143,11 @@ public struct ONNXNode {
     }
 }
 
-/// The graph of an ONNX model file: nodes in the file's (topological) order, constant tensors
-/// by name, and the names of its inputs and outputs. A hand-written reader of the protobuf
-/// wire format: it runs nothing and refuses what it does not understand with one line.
+/// The graph of an ONNX model file: nodes in the file's order (not always a topological one),
+/// constant tensors by name, and the names of its inputs and outputs. A hand-written reader of
+/// the protobuf wire format: it runs nothing and refuses what it does not understand with one line.
 public struct ONNXModel {
-    /// The operations in order.
+    /// The operations, in the file's order.
     public var nodes: [ONNXNode]
     /// Initializers and `Constant` nodes' values, by the name the graph uses for them.
     public var constants: [String: ONNXTensor]

@@ -3,7 +3,8 @@ import Tensor
 
 /// A trained feed-forward style model on disk: a safetensors file of the network's parameters
 /// (PyTorch `state_dict` names) whose metadata records what it is (`format`, `architecture`:
-/// `transformer-net` with its `channels`, or `magenta-multistyle` with its `styles`), how it
+/// `transformer-net` with its `channels`, `magenta-multistyle` with its `styles`, or
+/// `magenta-arbitrary` with its `predictor-program` and `transformer-program`), how it
 /// wants its pixels (`preprocessing`), what it learnt (`style`, or `style-names` separated by
 /// newlines) and how (`training`, a JSON object of the settings; or `source`).
 public struct StyleModelFile {
@@ -31,6 +32,14 @@ public struct StyleModelFile {
     public static func magentaMetadata(styles: Int) -> [String: String] {
         ["format": format, "architecture": "magenta-multistyle", "styles": String(styles),
          "preprocessing": "rgb 0-1, no normalisation", "output": "rgb 0-1 (sigmoid)"]
+    }
+
+    /// The metadata a Magenta arbitrary-style model carries besides `source`: its two programs.
+    public static func magentaArbitraryMetadata(_ network: MagentaArbitraryNetwork) -> [String: String] {
+        ["format": format, "architecture": "magenta-arbitrary", "style-code-size": String(network.styleCodeSize),
+         "predictor-program": network.predictorProgram.text, "transformer-program": network.transformerProgram.text,
+         "preprocessing": "rgb 0-1, no normalisation; style pictures centre-cropped and resized to 256×256",
+         "output": "rgb 0-1 (sigmoid)"]
     }
 
     /// The names of the styles the model knows, in index order (`style-names`, else `style`,
@@ -61,6 +70,17 @@ public struct StyleModelFile {
             try network.load(arrays.mapValues { Tensor(shape: $0.shape, values: $0.values) })
             network.freeze()
             self.init(network: network, metadata: metadata)
+        case "magenta-arbitrary":
+            guard let predictor = metadata["predictor-program"], let transformer = metadata["transformer-program"] else {
+                throw WeightsFormatError("\(path) holds an arbitrary-style network without its programs")
+            }
+            do {
+                let network = try MagentaArbitraryNetwork.fromStored(predictor: predictor, transformer: transformer, arrays: arrays)
+                network.freeze()
+                self.init(network: network, metadata: metadata)
+            } catch let error as WeightsFormatError {
+                throw WeightsFormatError("\(path) does not hold the arbitrary-style network its header describes (\(error))")
+            }
         default:
             throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network, which this version cannot run")
         }

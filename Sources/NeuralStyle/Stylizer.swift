@@ -5,22 +5,75 @@ import Tensor
 
 /// Runs a trained feed-forward network on pictures: one pass, output exactly the input's size.
 public struct Stylizer {
+    /// What the stylizer paints in.
+    enum Style {
+        /// A mix of the network's own styles (`styleCount` weights summing to 1).
+        case mix([Float])
+        /// The blended code of style pictures, moved towards each content picture's own code
+        /// when `strength` < 1.
+        case pictures(code: Tensor, strength: Float)
+    }
+
     /// The network.
     public let network: any StylizingNetwork
-    /// How much of each style the network paints with (`styleCount` weights summing to 1).
-    public let styleWeights: [Float]
+    let style: Style
+
+    /// How much of each style the network paints with (`styleCount` weights summing to 1;
+    /// empty for a network that takes its style from pictures).
+    public var styleWeights: [Float] {
+        if case let .mix(weights) = style { return weights }
+        return []
+    }
 
     /// Wraps `network`, painting style `styleWeights` (nil: the first style; weights are
-    /// normalised to sum to 1 and must be non-negative with a positive sum).
+    /// normalised to sum to 1 and must be non-negative with a positive sum). A network that
+    /// takes its style from pictures is refused: it needs `init(network:stylePictures:…)`.
     public init(network: any StylizingNetwork, styleWeights: [Float]? = nil) throws {
-        self.network = network
-        let weights = styleWeights ?? [1] + Array(repeating: 0, count: network.styleCount - 1)
-        let total = weights.reduce(0, +)
-        guard weights.count == network.styleCount, weights.allSatisfy({ $0 >= 0 && $0.isFinite }), total > 0 else {
-            throw StyleTransferError.badOption("a mix of styles needs \(network.styleCount) non-negative weights with a "
-                                               + "positive sum")
+        guard !(network is any PictureStyledNetwork) else {
+            throw StyleTransferError.badOption("this model takes its style from a picture: give --style-image")
         }
-        self.styleWeights = weights.map { $0 / total }
+        self.network = network
+        style = .mix(try Stylizer.normalized(styleWeights ?? [1] + Array(repeating: 0, count: network.styleCount - 1),
+                                             count: network.styleCount, what: "a mix of styles"))
+    }
+
+    /// Wraps a network that takes its style from pictures: it paints the code of
+    /// `stylePictures` blended by `blendWeights` (nil: equal; normalised to sum to 1), moved
+    /// towards each content picture's own code by `1 − strength` (0…1; 1: the paintings' alone).
+    public init(network: any PictureStyledNetwork, stylePictures: [Image], blendWeights: [Float]? = nil,
+                strength: Float = 1) throws {
+        guard !stylePictures.isEmpty else { throw StyleTransferError.badOption("give at least one style picture") }
+        guard (0...1).contains(strength) else { throw StyleTransferError.badOption("--strength must be between 0 and 1") }
+        let weights = try Stylizer.normalized(blendWeights ?? Array(repeating: 1, count: stylePictures.count),
+                                              count: stylePictures.count, what: "a blend of style pictures")
+        self.network = network
+        let code = withoutGradients {
+            let codes = zip(stylePictures, weights).map { Stylizer.styleCode(of: $0, network: network) * $1 }
+            return codes.dropFirst().reduce(codes[0], +)
+        }
+        style = .pictures(code: code, strength: strength)
+    }
+
+    /// `weights` scaled to sum to 1, or an error unless there are `count` of them, none negative,
+    /// with a positive sum.
+    private static func normalized(_ weights: [Float], count: Int, what: String) throws -> [Float] {
+        let total = weights.reduce(0, +)
+        guard weights.count == count, weights.allSatisfy({ $0 >= 0 && $0.isFinite }), total > 0 else {
+            throw StyleTransferError.badOption("\(what) needs \(count) non-negative weights with a positive sum")
+        }
+        return weights.map { $0 / total }
+    }
+
+    /// The style code of `picture`, centre-cropped to a square and resized (Lanczos, as Pillow)
+    /// to the network's style side first when it has one.
+    static func styleCode(of picture: Image, network: any PictureStyledNetwork) -> Tensor {
+        var picture = picture
+        if let side = network.stylePictureSide {
+            let square = min(picture.width, picture.height)
+            picture = picture.cropped(x: (picture.width - square) / 2, y: (picture.height - square) / 2, width: square, height: square)
+                .resizedLanczos(width: side, height: side)
+        }
+        return network.styleCode(of: network.pixels.tensor(rgb: picture.samples, width: picture.width, height: picture.height))
     }
 
     /// Bytes a picture of `width`×`height` needs while it is stylised (activations at full
@@ -46,8 +99,15 @@ public struct Stylizer {
         return withoutGradients {
             let pixels = network.pixels
             let x = pixels.tensor(rgb: image.samples, width: image.width, height: image.height)
-            let weights = Tensor(shape: [1, network.styleCount], values: styleWeights)
-            let samples = pixels.rgbSamples(from: network.stylize(x, styleWeights: weights)).map { min(max($0, 0), 255) }
+            let condition: StyleCondition
+            switch style {
+            case let .mix(weights): condition = .mix(Tensor(shape: [1, network.styleCount], values: weights))
+            case let .pictures(code, strength):
+                guard strength < 1, let network = network as? any PictureStyledNetwork else { condition = .code(code); break }
+                let own = Stylizer.styleCode(of: image, network: network)
+                condition = .code(code * strength + own * (1 - strength))
+            }
+            let samples = pixels.rgbSamples(from: network.stylize(x, style: condition)).map { min(max($0, 0), 255) }
             return Image(width: image.width, height: image.height, samples: samples)
         }
     }

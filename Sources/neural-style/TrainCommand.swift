@@ -206,9 +206,11 @@ struct TrainCommand: ParsableCommand {
         let saved = try resume.map { try TrainingCheckpoint(contentsOf: $0) }
         let previewImage = try preview.map { try ImageFile.read($0) }
         let initial = try initModel.map(ModelImport.stateDictionary)
-        let run: (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) =
+        let run: (trainer: any ResumableTrainer, description: String,
+                  writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) =
             arbitrary == .adain ? try adaIN(initial: initial) : try feedForward(initial: initial)
         if let saved { try run.trainer.resume(from: saved) }
+        print(run.description + " (\(run.trainer.step) done).")
         try loop(run.trainer, previewImage: previewImage, resuming: saved != nil)
         try run.writeModel(output, precision == "f16")
         print("Wrote \(output) after \(run.trainer.step) steps.")
@@ -237,7 +239,8 @@ struct TrainCommand: ParsableCommand {
 
     /// A feed-forward trainer for the `--style` pictures, and the model it makes.
     private func feedForward(initial: [String: NamedArray]?) throws
-        -> (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
+        -> (trainer: any ResumableTrainer, description: String,
+                  writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
         let options = try makeOptions()
         let stylePaths = try self.stylePaths()
         let styleImages = try stylePaths.map { try ImageFile.read($0) }
@@ -245,10 +248,9 @@ struct TrainCommand: ParsableCommand {
         let vgg = try VGG.load(architecture: lossNetwork, path: weights)
         let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styleImages, dataset: photos,
                                              initialWeights: initial)
-        print("Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize) "
-              + "(\(trainer.step) done), width \(trainer.network.channels)"
-              + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn." : "."))
-        return (trainer, { path, halfPrecision in
+        let description = "Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize), "
+            + "width \(trainer.network.channels)" + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn" : "")
+        return (trainer, description, { path, halfPrecision in
             var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: stylePaths.count)
             let styleNames = stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
             metadata[stylePaths.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
@@ -260,15 +262,16 @@ struct TrainCommand: ParsableCommand {
 
     /// An AdaIN decoder trainer on `--dataset` and `--style-dataset`, and the model it makes.
     private func adaIN(initial: [String: NamedArray]?) throws
-        -> (trainer: any ResumableTrainer, writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
+        -> (trainer: any ResumableTrainer, description: String,
+                  writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
         let options = adaINOptions()
         let photos = try loadDataset(dataset, side: loadSize)
         let paintings = try loadDataset(styleDataset ?? "", side: loadSize)
         let trainer = try AdaINTrainer(encoder: try VGG.load(architecture: .vgg19, path: weights), options: options,
                                        content: photos, styles: paintings, initialWeights: initial)
-        print("Training an AdaIN decoder on \(photos.count) photographs and \(paintings.count) style pictures, "
-              + "\(trainer.totalSteps) steps of \(options.batchSize) (\(trainer.step) done).")
-        return (trainer, { path, halfPrecision in
+        let description = "Training an AdaIN decoder on \(photos.count) photographs and \(paintings.count) style "
+            + "pictures, \(trainer.totalSteps) steps of \(options.batchSize)"
+        return (trainer, description, { path, halfPrecision in
             var metadata = StyleModelFile.adaINMetadata()
             metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
             metadata["dataset"] = "\(photos.count) photographs, \(paintings.count) style pictures, \(trainer.step) steps"

@@ -1,0 +1,197 @@
+import Tensor
+
+/// A straight-line program of the engine's tensor operations: the form an imported network
+/// whose structure is irregular (Magenta's quantised arbitrary-style pair) is kept in. Values
+/// are numbered: the program's inputs first, then one value per step, in order; every step
+/// reads earlier values and, for convolutions and constants, constant tensors by index. All
+/// feature maps are NCHW. It is stored as text (`text`, one step per line) beside its constants.
+public struct TensorProgram: Equatable {
+    /// What one step computes.
+    public enum Operation: Equatable {
+        /// Constant tensor `index`.
+        case constant(Int)
+        /// Convolution of the argument with constant `weight` (OIHW) and optional constant `bias`
+        /// over the zero-padded input.
+        case convolution(weight: Int, bias: Int?, stride: Int, padding: Padding2D, groups: Int)
+        /// Quantisation to integers in `range` with `scale` and `zeroPoint`, and back
+        /// (ONNX QuantizeLinear → DequantizeLinear).
+        case fakeQuantize(scale: Float, zeroPoint: Int, range: ClosedRange<Int>)
+        /// Each element limited to `low…high`.
+        case clamp(low: Float, high: Float)
+        /// Element-wise functions.
+        case relu, sigmoid, squareRoot, reciprocal
+        /// Element-wise arithmetic on two arguments (broadcasting).
+        case add, subtract, multiply
+        /// The mean over height and width, kept as `[N, C, 1, 1]`.
+        case spatialMean
+        /// Reflection padding.
+        case reflectionPad(Padding2D)
+        /// Nearest-neighbour upsampling by an integer factor.
+        case upsample(factor: Int)
+
+        /// How many values the operation reads.
+        var arity: Int {
+            switch self {
+            case .constant: return 0
+            case .add, .subtract, .multiply: return 2
+            default: return 1
+            }
+        }
+    }
+
+    /// One step: an operation and the numbers of the values it reads.
+    public struct Step: Equatable {
+        /// What it computes.
+        public var operation: Operation
+        /// The values it reads, by number.
+        public var arguments: [Int]
+
+        /// A step reading `arguments`.
+        public init(_ operation: Operation, _ arguments: [Int] = []) {
+            self.operation = operation
+            self.arguments = arguments
+        }
+    }
+
+    /// How many inputs it takes (values `0..<inputCount`).
+    public let inputCount: Int
+    /// The steps in order (step `i` writes value `inputCount + i`).
+    public let steps: [Step]
+    /// The number of the value it returns.
+    public let output: Int
+
+    /// A program; every argument must name an earlier value.
+    public init(inputCount: Int, steps: [Step], output: Int) throws {
+        for (index, step) in steps.enumerated() {
+            guard step.arguments.count == step.operation.arity,
+                  step.arguments.allSatisfy({ (0..<(inputCount + index)).contains($0) }) else {
+                throw WeightsFormatError("step \(index) of a program reads values that do not exist before it")
+            }
+            guard step.operation.isValid else {
+                throw WeightsFormatError("step \(index) of a program has impossible settings (\(step.operation))")
+            }
+        }
+        guard (0..<(inputCount + steps.count)).contains(output) else {
+            throw WeightsFormatError("a program returns a value it does not compute")
+        }
+        (self.inputCount, self.steps, self.output) = (inputCount, steps, output)
+    }
+
+    /// The same program without the steps its output does not depend on.
+    public func pruned() -> TensorProgram {
+        var live = Set([output])
+        for (index, step) in steps.enumerated().reversed() where live.contains(inputCount + index) {
+            live.formUnion(step.arguments)
+        }
+        var renumbered = Dictionary(uniqueKeysWithValues: (0..<inputCount).map { ($0, $0) })
+        var kept: [Step] = []
+        for (index, step) in steps.enumerated() where live.contains(inputCount + index) {
+            renumbered[inputCount + index] = inputCount + kept.count
+            kept.append(Step(step.operation, step.arguments.map { renumbered[$0]! }))
+        }
+        return try! TensorProgram(inputCount: inputCount, steps: kept, output: renumbered[output]!)
+    }
+
+    /// The result of running the program on `inputs` with `constants`; each value is released
+    /// after its last use. Shapes must have been checked (`shapes(inputs:constants:)`).
+    public func callAsFunction(_ inputs: [Tensor], constants: [Tensor]) -> Tensor {
+        precondition(inputs.count == inputCount, "a program of \(inputCount) inputs given \(inputs.count)")
+        var lastUse = [Int](repeating: -1, count: inputCount + steps.count)
+        for (index, step) in steps.enumerated() { for argument in step.arguments { lastUse[argument] = index } }
+        var values: [Tensor?] = inputs + Array(repeating: nil, count: steps.count)
+        for (index, step) in steps.enumerated() {
+            let x = step.arguments.map { values[$0]! }
+            values[inputCount + index] = step.operation.apply(to: x, constants: constants)
+            for argument in step.arguments where lastUse[argument] == index && argument != output { values[argument] = nil }
+        }
+        return values[output]!
+    }
+
+    /// The shape of every value for inputs of `inputs` shapes, or an error naming the first step
+    /// whose arguments do not fit it.
+    public func shapes(inputs: [[Int]], constants: [[Int]]) throws -> [[Int]] {
+        guard inputs.count == inputCount else { throw WeightsFormatError("a program of \(inputCount) inputs given \(inputs.count)") }
+        var shapes = inputs
+        for (index, step) in steps.enumerated() {
+            guard let shape = step.operation.resultShape(step.arguments.map { shapes[$0] }, constants: constants) else {
+                throw WeightsFormatError("step \(index) (\(step.operation.name)) does not fit the shapes "
+                                         + "\(step.arguments.map { shapes[$0] }) it reads")
+            }
+            shapes.append(shape)
+        }
+        return shapes
+    }
+}
+
+extension TensorProgram.Operation {
+    /// Whether its settings are ones the engine's operations accept.
+    var isValid: Bool {
+        switch self {
+        case let .constant(index): return index >= 0
+        case let .convolution(weight, bias, stride, padding, groups):
+            return weight >= 0 && (bias ?? 0) >= 0 && stride >= 1 && groups >= 1
+                && [padding.top, padding.bottom, padding.left, padding.right].allSatisfy { $0 >= 0 }
+        case let .fakeQuantize(scale, zeroPoint, range):
+            return scale > 0 && scale.isFinite && range.contains(zeroPoint) && (range == -128...127 || range == 0...255)
+        case let .clamp(low, high): return low <= high
+        case let .reflectionPad(padding): return [padding.top, padding.bottom, padding.left, padding.right].allSatisfy { $0 >= 0 }
+        case let .upsample(factor): return factor >= 1
+        default: return true
+        }
+    }
+
+    /// The step's result on its arguments `x`.
+    func apply(to x: [Tensor], constants: [Tensor]) -> Tensor {
+        switch self {
+        case let .constant(index): return constants[index]
+        case let .convolution(weight, bias, stride, padding, groups):
+            return x[0].conv2d(weight: constants[weight], bias: bias.map { constants[$0] }, stride: stride,
+                               padding: padding, groups: groups)
+        case let .fakeQuantize(scale, zeroPoint, range): return x[0].fakeQuantized(scale: scale, zeroPoint: zeroPoint, range: range)
+        case let .clamp(low, high): return x[0].clamped(low, high)
+        case .relu: return x[0].relu()
+        case .sigmoid: return x[0].sigmoid()
+        case .squareRoot: return x[0].sqrt()
+        case .reciprocal: return Tensor(shape: [1], values: [1]) / x[0]
+        case .add: return x[0] + x[1]
+        case .subtract: return x[0] - x[1]
+        case .multiply: return x[0] * x[1]
+        case .spatialMean: return x[0].mean(alongAxes: [2, 3], keepingDimensions: true)
+        case let .reflectionPad(padding): return x[0].padded(padding, mode: .reflect)
+        case let .upsample(factor): return x[0].upsampledNearest(factor: factor)
+        }
+    }
+
+    /// The shape of the result for arguments of `shapes`, or nil where they do not fit.
+    func resultShape(_ shapes: [[Int]], constants: [[Int]]) -> [Int]? {
+        func spatial(_ shape: [Int]) -> Bool { shape.count == 4 && shape.allSatisfy { $0 > 0 } }
+        switch self {
+        case let .constant(index): return constants.indices.contains(index) ? constants[index] : nil
+        case let .convolution(weight, bias, stride, padding, groups):
+            guard let x = shapes.first, spatial(x), constants.indices.contains(weight), stride >= 1, groups >= 1 else { return nil }
+            let w = constants[weight]
+            guard w.count == 4, w[1] * groups == x[1], w[0] % groups == 0,
+                  bias.map({ constants.indices.contains($0) && constants[$0] == [w[0]] }) ?? true,
+                  [padding.top, padding.bottom, padding.left, padding.right].allSatisfy({ $0 >= 0 }) else { return nil }
+            let height = (x[2] + padding.top + padding.bottom - w[2]) / stride + 1
+            let width = (x[3] + padding.left + padding.right - w[3]) / stride + 1
+            guard x[2] + padding.top + padding.bottom >= w[2], x[3] + padding.left + padding.right >= w[3] else { return nil }
+            return [x[0], w[0], height, width]
+        case .fakeQuantize, .clamp, .relu, .sigmoid, .squareRoot, .reciprocal: return shapes[0]
+        case .add, .subtract, .multiply:
+            let rank = max(shapes[0].count, shapes[1].count)
+            let (a, b) = (Array(repeating: 1, count: rank - shapes[0].count) + shapes[0],
+                          Array(repeating: 1, count: rank - shapes[1].count) + shapes[1])
+            guard zip(a, b).allSatisfy({ $0 == $1 || $0 == 1 || $1 == 1 }) else { return nil }
+            return zip(a, b).map { max($0, $1) }
+        case .spatialMean: return spatial(shapes[0]) ? [shapes[0][0], shapes[0][1], 1, 1] : nil
+        case let .reflectionPad(p):
+            let x = shapes[0]
+            guard spatial(x), [p.top, p.bottom, p.left, p.right].allSatisfy({ $0 >= 0 }),
+                  max(p.top, p.bottom) < x[2], max(p.left, p.right) < x[3] else { return nil }
+            return [x[0], x[1], x[2] + p.top + p.bottom, x[3] + p.left + p.right]
+        case let .upsample(factor):
+            return spatial(shapes[0]) && factor >= 1 ? [shapes[0][0], shapes[0][1], shapes[0][2] * factor, shapes[0][3] * factor] : nil
+        }
+    }
+}

