@@ -81,6 +81,14 @@ public struct StyleModelFile {
             } catch let error as WeightsFormatError {
                 throw WeightsFormatError("\(path) does not hold the arbitrary-style network its header describes (\(error))")
             }
+        case "adain-decoder":
+            let decoder = try StyleModelFile.adaINDecoder(from: arrays, source: path)
+            let vgg = VGGWeights.defaultURL(for: .vgg19)
+            guard FileManager.default.fileExists(atPath: vgg.path) else {
+                throw WeightsFormatError("AdaIN needs VGG-19 as its encoder: no weights at \(vgg.path) (run 'make weights')")
+            }
+            self.init(network: AdaINNetwork(encoder: try VGG(contentsOf: vgg, expecting: .vgg19), decoder: decoder),
+                      metadata: metadata)
         default:
             throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network, which this version cannot run")
         }
@@ -133,15 +141,6 @@ public struct StyleModelFile {
     public static func adaINMetadata() -> [String: String] {
         ["format": format, "architecture": "adain-decoder", "encoder": "vgg19 (Caffe weights) to relu4_1",
          "preprocessing": "rgb 0-1, the encoder's own", "output": "rgb 0-1, clamped when saved"]
-    }
-
-    /// The AdaIN decoder in `path` (frozen) and its metadata; anything else is one clear error.
-    public static func adaINDecoder(contentsOf path: String) throws -> (decoder: Sequential, metadata: [String: String]) {
-        let (arrays, metadata) = try contents(of: path)
-        guard metadata["architecture"] == "adain-decoder" else {
-            throw WeightsFormatError("\(path) holds a '\(metadata["architecture"] ?? "unnamed")' network, not an AdaIN decoder")
-        }
-        return (try adaINDecoder(from: arrays, source: path), metadata)
     }
 
     /// A frozen AdaIN decoder holding `arrays` (naoto0804's `state_dict`), or an error naming `source`.

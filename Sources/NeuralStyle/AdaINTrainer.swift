@@ -18,7 +18,7 @@ public final class AdaINTrainer: ResumableTrainer {
     public private(set) var step = 0
     /// Steps this run makes in all.
     public let totalSteps: Int
-    private let transfer: AdaINStyleTransfer
+    private let network: AdaINNetwork
     private let content: TrainingDataset, styles: TrainingDataset
     private let optimizer: ParameterAdam
     private let fingerprint: String
@@ -43,7 +43,7 @@ public final class AdaINTrainer: ResumableTrainer {
             }
             try decoder.load(initialWeights.mapValues { Tensor(shape: $0.shape, values: $0.values) })
         }
-        transfer = AdaINStyleTransfer(encoder: encoder, decoder: decoder)
+        network = AdaINNetwork(encoder: encoder, decoder: decoder)
         (self.options, self.content, self.styles) = (options, content, styles)
         totalSteps = options.totalSteps(contentCount: content.count)
         optimizer = ParameterAdam(parameters: decoder.parameters(), learningRate: options.learningRate)
@@ -74,20 +74,20 @@ public final class AdaINTrainer: ResumableTrainer {
         let contentIndices = content.batchIndices(step: step, batchSize: options.batchSize, seed: options.seed)
         let contentBatch = crops(content, indices: contentIndices, salt: 1)
         let styleBatch = crops(styles, indices: styleIndices(count: contentIndices.count), salt: 2)
-        let layers = Set(AdaINStyleTransfer.styleLayers)
-        let contentLayer = AdaINStyleTransfer.contentLayer
+        let layers = Set(AdaINNetwork.styleLayers)
+        let contentLayer = AdaINNetwork.contentLayer
         let (target, styleStatistics) = withoutGradients {
-            let styleFeatures = transfer.encode(styleBatch, at: layers)
-            let contentFeatures = transfer.encode(contentBatch, at: [contentLayer])[contentLayer]!
-            return (AdaINStyleTransfer.adaptiveInstanceNorm(contentFeatures, style: styleFeatures[contentLayer]!),
-                    styleFeatures.mapValues(AdaINStyleTransfer.meanAndDeviation))
+            let styleFeatures = network.encode(styleBatch, at: layers)
+            let contentFeatures = network.encode(contentBatch, at: [contentLayer])[contentLayer]!
+            return (AdaINNetwork.adaptiveInstanceNorm(contentFeatures, style: styleFeatures[contentLayer]!),
+                    styleFeatures.mapValues(AdaINNetwork.meanAndDeviation))
         }
-        let generated = transfer.encode(decoder(target), at: layers)
+        let generated = network.encode(decoder(target), at: layers)
         let content = generated[contentLayer]!.meanSquaredError(target) * options.contentWeight
         var style: Tensor?
         var styleTerms: [String: Float] = [:]
-        for layer in AdaINStyleTransfer.styleLayers {
-            let (mean, deviation) = AdaINStyleTransfer.meanAndDeviation(generated[layer]!)
+        for layer in AdaINNetwork.styleLayers {
+            let (mean, deviation) = AdaINNetwork.meanAndDeviation(generated[layer]!)
             let (targetMean, targetDeviation) = styleStatistics[layer]!
             let term = (mean.meanSquaredError(targetMean) + deviation.meanSquaredError(targetDeviation)) * options.styleWeight
             styleTerms[layer] = term.item()
@@ -128,5 +128,7 @@ public final class AdaINTrainer: ResumableTrainer {
     }
 
     /// `image` painted by the decoder as it is now in the first style picture's style.
-    public func stylize(_ image: Image) throws -> Image { try transfer.stylize(image, styles: [previewStyle]) }
+    public func stylize(_ image: Image) throws -> Image {
+        try Stylizer(network: network, stylePictures: [previewStyle]).stylize(image)
+    }
 }

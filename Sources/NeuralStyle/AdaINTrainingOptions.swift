@@ -33,9 +33,9 @@ public struct AdaINTrainingOptions: Sendable, Codable, Equatable {
 
     /// Throws unless every setting is usable.
     public func validate() throws {
-        guard batchSize > 0, loadSize >= imageSize, imageSize >= AdaINStyleTransfer.minimumSide else {
+        guard batchSize > 0, loadSize >= imageSize, imageSize >= 16 else {
             throw StyleTransferError.badOption("--batch-size must be positive and --image-size at least "
-                                               + "\(AdaINStyleTransfer.minimumSide) and at most --load-size")
+                                               + "16 and at most --load-size")
         }
         guard iterations.map({ $0 >= 0 }) ?? (epochs > 0) else {
             throw StyleTransferError.badOption("--iterations must not be negative and --epochs must be positive")

@@ -76,19 +76,6 @@ public struct Stylizer {
         return network.styleCode(of: network.pixels.tensor(rgb: picture.samples, width: picture.width, height: picture.height))
     }
 
-    /// Bytes a picture of `width`×`height` needs while it is stylised (activations at full
-    /// size, padded copies and the result): an upper estimate.
-    public func estimatedBytes(width: Int, height: Int) -> Int {
-        (width + 8) * (height + 8) * 4 * network.floatsPerPixel
-    }
-
-    /// The largest `width`×`height` with this aspect ratio whose estimate fits in `bytes`.
-    public func largestSize(fitting bytes: Int, aspectOf width: Int, _ height: Int) -> (width: Int, height: Int) {
-        let perPixel = Double(4 * network.floatsPerPixel)
-        let scale = (Double(bytes) / perPixel / Double(width * height)).squareRoot()
-        return (max(1, Int(Double(width) * scale) - 8), max(1, Int(Double(height) * scale) - 8))
-    }
-
     /// `image` in the network's style (samples clamped to 0…255); pictures under the
     /// network's `minimumSide` on a side are refused.
     public func stylize(_ image: Image) throws -> Image {
@@ -110,5 +97,20 @@ public struct Stylizer {
             let samples = pixels.rgbSamples(from: network.stylize(x, style: condition)).map { min(max($0, 0), 255) }
             return Image(width: image.width, height: image.height, samples: samples)
         }
+    }
+}
+
+extension StylizingNetwork {
+    /// Bytes a picture of `width`×`height` needs while it is stylised (activations at full
+    /// size, padded copies and the result): an upper estimate.
+    public func estimatedBytes(width: Int, height: Int) -> Int {
+        (width + 8) * (height + 8) * 4 * floatsPerPixel
+    }
+
+    /// The largest `width`×`height` with this aspect ratio whose estimate fits in `bytes`.
+    public func largestSize(fitting bytes: Int, aspectOf width: Int, _ height: Int) -> (width: Int, height: Int) {
+        let perPixel = Double(4 * floatsPerPixel)
+        let scale = (Double(bytes) / perPixel / Double(width * height)).squareRoot()
+        return (max(1, Int(Double(width) * scale) - 8), max(1, Int(Double(height) * scale) - 8))
     }
 }

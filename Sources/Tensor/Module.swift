@@ -7,6 +7,13 @@
 /// attribute names has PyTorch's `state_dict` keys.
 public protocol Module: AnyObject {}
 
+/// A module whose parameters are exactly another module's, under the same names (a network
+/// that adds fixed parts, such as a frozen encoder, around a trained one).
+public protocol ModuleWrapper: Module {
+    /// The module that holds the parameters.
+    var wrapped: Module { get }
+}
+
 /// Why parameters could not be loaded into a module.
 public struct ParameterLoadingError: Error, CustomStringConvertible {
     /// What is wrong, in one line.
@@ -57,6 +64,7 @@ extension Module {
     }
 
     private static func collect(_ object: Any, prefix: String, into result: inout [(name: String, tensor: Tensor)]) {
+        if let wrapper = object as? ModuleWrapper { return collect(wrapper.wrapped, prefix: prefix, into: &result) }
         if let sequential = object as? Sequential {
             for (index, conv) in sequential.convolutions { collect(conv, prefix: prefix + "\(index).", into: &result) }
             return

@@ -15,12 +15,16 @@ struct StylizeCommand: ParsableCommand {
               neural-style stylize --model starry.safetensors --input photo.jpg --output out.png
               neural-style stylize --model magenta-26 --style-index 7 --input photo.jpg --output out.png
               neural-style stylize --model magenta-arbitrary --style-image painting.jpg --input photo.jpg --output out.png
+              neural-style stylize --model adain.safetensors --style-image a.jpg,b.jpg --masks left.png,right.png \
+                  --alpha 0.8 --input photo.jpg --output out.png
             """)
 
     /// Colour handling after stylising.
     enum ColorMode: String, ExpressibleByArgument, CaseIterable {
         /// Keep the result's luminance and the input's chroma.
         case luminanceSwap = "luminance-swap"
+        /// Recolour the style pictures to the input's colour mean and covariance first (CORAL).
+        case coral
     }
 
     @Option(help: ArgumentHelp("The model: a model file, or the name of an installed model (see 'model list').",
@@ -34,8 +38,8 @@ struct StylizeCommand: ParsableCommand {
                                + "(weights are scaled to sum to 1).", valueName: "k:w,..."))
     var styleMix: StyleMix?
 
-    @Option(help: ArgumentHelp("For a model that takes its style from pictures (magenta-arbitrary): the painting(s), "
-                               + "comma-separated to blend several.", valueName: "file,..."))
+    @Option(help: ArgumentHelp("For a model that takes its style from pictures (magenta-arbitrary, AdaIN): the "
+                               + "painting(s), comma-separated to blend several.", valueName: "file,..."))
     var styleImage: String?
 
     @Option(help: ArgumentHelp("With several --style-image pictures: their weights, e.g. 1,3 (scaled to sum to 1; "
@@ -45,6 +49,15 @@ struct StylizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --style-image: how far to move from the photo's own style towards the painting's, "
                                + "0-1 (default 1).", valueName: "s"))
     var strength: Float?
+
+    @Option(help: ArgumentHelp("AdaIN's name for --strength: the content–style trade-off, 0-1 (default 1: all style).",
+                               valueName: "a"))
+    var alpha: Float?
+
+    @Option(help: ArgumentHelp("AdaIN: one mask per --style-image picture (white marks where that style goes; any "
+                               + "size, resized to the input), to paint each region in its own style.",
+                               valueName: "file,..."))
+    var masks: String?
 
     @Option(help: ArgumentHelp("A picture, or a folder of pictures (every PNG/JPEG/WebP in it).", valueName: "file|dir"))
     var input: String
@@ -57,7 +70,9 @@ struct StylizeCommand: ParsableCommand {
                                valueName: "px"))
     var size: Int?
 
-    @Option(help: "luminance-swap: keep the input's colours, take only the painting's light and texture.")
+    @Option(help: ArgumentHelp("Keep the input's colours: luminance-swap (take only the painting's light and texture) "
+                               + "or coral (recolour the style pictures to the input's colours first; models that "
+                               + "take --style-image).", valueName: "luminance-swap|coral"))
     var preserveColors: ColorMode?
 
     @OptionGroup var deviceOption: DeviceOption
@@ -85,19 +100,8 @@ struct StylizeCommand: ParsableCommand {
         return weights
     }
 
-    /// The stylizer the style options ask for, refusing options the model's kind does not take.
-    private func makeStylizer(_ network: any StylizingNetwork) throws -> Stylizer {
-        guard let pictureStyled = network as? any PictureStyledNetwork else {
-            if styleImage != nil || styleBlendWeights != nil || strength != nil {
-                throw StyleTransferError.badOption("--style-image, --style-blend-weights and --strength are for models that "
-                                                   + "take their style from a picture; this one paints its own styles")
-            }
-            return try Stylizer(network: network, styleWeights: try styleWeights(styleCount: network.styleCount))
-        }
-        if styleIndex != nil || styleMix != nil {
-            throw StyleTransferError.badOption("--style-index and --style-mix are for multi-style models; this one takes its "
-                                               + "style from --style-image")
-        }
+    /// The style pictures `--style-image` names, read, with their blend weights.
+    private func stylePictures() throws -> (pictures: [Image], weights: [Float]?) {
         guard let styleImage else {
             throw StyleTransferError.badOption("this model takes its style from a picture: give --style-image")
         }
@@ -112,9 +116,69 @@ struct StylizeCommand: ParsableCommand {
             }
             weights = values
         }
-        if let strength, !(0...1).contains(strength) { throw StyleTransferError.badOption("--strength must be between 0 and 1") }
-        let pictures = try paths.map { try ImageFile.read($0) }
-        return try Stylizer(network: pictureStyled, stylePictures: pictures, blendWeights: weights, strength: strength ?? 1)
+        return (try paths.map { try ImageFile.read($0) }, weights)
+    }
+
+    /// The strength `--strength` or `--alpha` asks for (1 when neither).
+    private func styleStrength() throws -> Float {
+        if strength != nil && alpha != nil { throw StyleTransferError.badOption("give --strength or --alpha, not both") }
+        let value = strength ?? alpha ?? 1
+        guard (0...1).contains(value) else { throw StyleTransferError.badOption("--strength and --alpha must be between 0 and 1") }
+        return value
+    }
+
+    /// Refuses options the model's kind does not take.
+    private func checkOptions(for network: any StylizingNetwork) throws {
+        guard network is any PictureStyledNetwork else {
+            if styleImage != nil || styleBlendWeights != nil || strength != nil || alpha != nil || masks != nil
+                || preserveColors == .coral {
+                throw StyleTransferError.badOption("--style-image, --style-blend-weights, --strength, --alpha, --masks and "
+                    + "--preserve-colors coral are for models that take their style from a picture; this one paints its own styles")
+            }
+            return
+        }
+        if styleIndex != nil || styleMix != nil {
+            throw StyleTransferError.badOption("--style-index and --style-mix are for multi-style models; this one takes its "
+                                               + "style from --style-image")
+        }
+        if masks != nil, !(network is AdaINNetwork) { throw StyleTransferError.badOption("--masks is for AdaIN models") }
+        if masks != nil, styleBlendWeights != nil {
+            throw StyleTransferError.badOption("--masks places the styles; --style-blend-weights blends them: give one")
+        }
+    }
+
+    /// How each input picture is painted: by a stylizer made once, or per picture when the style
+    /// pictures are recoloured to it (CORAL) or placed by masks.
+    private func painter(_ network: any StylizingNetwork) throws -> (Image) throws -> Image {
+        try checkOptions(for: network)
+        guard let pictureStyled = network as? any PictureStyledNetwork else {
+            let stylizer = try Stylizer(network: network, styleWeights: try styleWeights(styleCount: network.styleCount))
+            return { try stylizer.stylize($0) }
+        }
+        let (pictures, weights) = try stylePictures()
+        let strength = try styleStrength()
+        let coral = preserveColors == .coral
+        func styles(for content: Image) -> [Image] {
+            coral ? pictures.map { $0.matchingColorStatistics(of: content).clamped() } : pictures
+        }
+        if let masks, let adaIN = network as? AdaINNetwork {
+            let maskPictures = try masks.split(separator: ",").map { try ImageFile.read(String($0)) }
+            guard maskPictures.count == pictures.count else {
+                throw StyleTransferError.badOption("--masks needs one mask for each of the \(pictures.count) style pictures")
+            }
+            return { content in
+                try Stylizer.stylize(content, network: adaIN, regionStyles: styles(for: content), masks: maskPictures,
+                                     alpha: strength)
+            }
+        }
+        guard coral else {
+            let stylizer = try Stylizer(network: pictureStyled, stylePictures: pictures, blendWeights: weights, strength: strength)
+            return { try stylizer.stylize($0) }
+        }
+        return { content in
+            try Stylizer(network: pictureStyled, stylePictures: styles(for: content), blendWeights: weights,
+                         strength: strength).stylize(content)
+        }
     }
 
     private func stylize() throws {
@@ -136,18 +200,18 @@ struct StylizeCommand: ParsableCommand {
         }
         for job in jobs { try ImageFile.validateOutput(job.output) }
         let network = try StyleModelFile(contentsOf: try InstalledModels.path(of: model)).network
-        let stylizer = try makeStylizer(network)
+        let paint = try painter(network)
         for (index, job) in jobs.enumerated() {
             var picture = try ImageFile.read(job.input)
             if let size { picture = picture.resized(longestSide: size) }
-            let needed = stylizer.estimatedBytes(width: picture.width, height: picture.height)
+            let needed = network.estimatedBytes(width: picture.width, height: picture.height)
             guard needed <= BufferPool.shared.budget else {
-                let fits = stylizer.largestSize(fitting: BufferPool.shared.budget, aspectOf: picture.width, picture.height)
+                let fits = network.largestSize(fitting: BufferPool.shared.budget, aspectOf: picture.width, picture.height)
                 throw StyleTransferError.badOption("\(job.input) at \(picture.width)×\(picture.height) needs about "
                     + "\(needed >> 30) GiB; the largest that fits here is about \(fits.width)×\(fits.height) (use --size)")
             }
             let start = Date()
-            var result = try stylizer.stylize(picture)
+            var result = try paint(picture)
             if preserveColors == .luminanceSwap { result = picture.replacingLuminance(with: result.luminance()).clamped() }
             try ImageFile.write(result, to: job.output, jpegQuality: jpegQuality)
             let counter = jobs.count > 1 ? "[\(index + 1)/\(jobs.count)] " : ""

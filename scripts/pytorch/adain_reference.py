@@ -80,7 +80,7 @@ def train(vgg, dec, content, style, steps, lr=1e-4, lr_decay=5e-5, on_step=None)
         loss_c, loss_s = losses(vgg, dec, content, style)
         total = loss_c + loss_s
         if on_step:
-            on_step(i + 1, float(total), float(loss_c), float(loss_s))
+            on_step(i + 1, total.item(), loss_c.item(), loss_s.item())
         optimizer.zero_grad()
         total.backward()
         optimizer.step()
