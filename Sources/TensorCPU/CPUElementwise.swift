@@ -36,6 +36,7 @@ func forEachRow(of shape: [Int], strides: [[Int]], _ body: (Int, [Int]) -> Void)
 extension CPUBackend {
     public func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
         if a.shape == b.shape { return sameShapeBinary(operation, a, b) }
+        if a.layout != .plain || b.layout != .plain { return channelBroadcastBinary(operation, a, b) }
         precondition(a.layout == .plain && b.layout == .plain && a.shape.count == b.shape.count,
                      "broadcast \(operation) of \(a) and \(b)")
         let shape = zip(a.shape, b.shape).map { max($0, $1) }
@@ -52,6 +53,41 @@ extension CPUBackend {
             case .subtract: for j in 0..<width { ry[j] = ra[j * ia] - rb[j * ib] }
             case .multiply: for j in 0..<width { ry[j] = ra[j * ia] * rb[j * ib] }
             case .divide: for j in 0..<width { ry[j] = ra[j * ia] / rb[j * ib] }
+            }
+        }
+        return y
+    }
+
+    /// `a ∘ b` where one operand is a blocked `[N, C, H, W]` tensor and the other a plain
+    /// per-channel `[1, C, 1, 1]` or per-sample-and-channel `[N, C, 1, 1]` one, in the blocked
+    /// layout (no reorder of the large operand).
+    private func channelBroadcastBinary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let fullIsA = a.layout != .plain
+        let (full, small) = fullIsA ? (a, b) : (b, a)
+        let (n, c, hw) = (full.shape[0], full.shape[1], full.shape[2] * full.shape[3])
+        precondition(small.layout == .plain && full.shape.count == 4 && small.shape.count == 4
+                     && (small.shape[0] == 1 || small.shape[0] == n) && small.shape[1] == c
+                     && small.shape[2] == 1 && small.shape[3] == 1, "broadcast \(operation) of \(a) and \(b)")
+        let block = full.layout.blockSize
+        let blocks = c / block
+        let y = Tensor(shape: full.shape, layout: full.layout, storage: Storage(count: full.count))
+        let (px, pv, py) = (full.storage.pointer, small.storage.pointer, y.storage.pointer)
+        let sampleStride = small.shape[0] == n && n > 1 ? c : 0
+        parallelTasks(n * blocks) { task in
+            let (sample, channelBlock) = (task / blocks, task % blocks)
+            let base = task * hw * block
+            let values = pv + sample * sampleStride + channelBlock * block
+            for pixel in 0..<hw {
+                let (x, out) = (px + base + pixel * block, py + base + pixel * block)
+                for lane in 0..<block {
+                    let (u, v) = fullIsA ? (x[lane], values[lane]) : (values[lane], x[lane])
+                    switch operation {
+                    case .add: out[lane] = u + v
+                    case .subtract: out[lane] = u - v
+                    case .multiply: out[lane] = u * v
+                    case .divide: out[lane] = u / v
+                    }
+                }
             }
         }
         return y

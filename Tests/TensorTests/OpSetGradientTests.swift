@@ -26,6 +26,22 @@ final class OpSetGradientTests: XCTestCase {
         XCTAssertEqual((a / Tensor(shape: [2, 1], values: [1, 2])).toArray(), [1, 2, 3, 2, 2.5, 3])
     }
 
+    func testPerChannelBroadcastKeepsTheBlockedLayout() {
+        for layout in [Layout.channelsBlocked8, .channelsBlocked16] {
+            let x = randomTensor([2, 16, 3, 4], layout: layout, seed: 51)
+            let perChannel = Tensor(shape: [1, 16, 1, 1], values: randomValues(16, seed: 52).map { 2 + $0 })
+            let perSample = Tensor(shape: [2, 16, 1, 1], values: randomValues(32, seed: 53).map { 2 + $0 })
+            XCTAssertEqual((x * perChannel).layout, layout)
+            XCTAssertEqual((perSample - x).layout, layout)
+            for (y, expected) in [(x / perSample, x.reordered(to: .plain) / perSample),
+                                  (perChannel - x, perChannel - x.reordered(to: .plain))] {
+                XCTAssertEqual(y.toArray(), expected.toArray())
+            }
+            assertGradientsMatch([x, perChannel]) { $0[0] * $0[1] + $0[1] }
+            assertGradientsMatch([x, perSample]) { $0[1] / $0[0].squared().affine(scale: 1, shift: 1) - $0[0] / $0[1] }
+        }
+    }
+
     func testSameShapeDivisionInBlockedLayout() {
         let a = randomTensor([1, 16, 3, 3], layout: .channelsBlocked16, seed: 4)
         let b = Tensor(shape: [1, 16, 3, 3], values: randomValues(144, seed: 5).map { 2 + $0 })

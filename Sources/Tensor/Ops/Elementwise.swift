@@ -1,18 +1,21 @@
 extension Tensor {
-    /// `self ∘ other`, element by element. Equal shapes keep this tensor's layout; otherwise the
+    /// `self ∘ other`, element by element. Equal shapes keep this tensor's layout, and so does a
+    /// blocked `[N, C, H, W]` operand with a per-channel `[1 or N, C, 1, 1]` one; otherwise the
     /// shapes are broadcast NumPy-style (ranks aligned on the right, each axis equal or 1) on
-    /// plain copies, and each gradient is summed back to its input's shape.
+    /// plain copies. Each gradient is summed back to its input's shape.
     func elementwise(_ operation: BinaryOperation, _ other: Tensor) -> Tensor {
         let sameShape = shape == other.shape
         let rank = max(shape.count, other.shape.count)
-        let a = sameShape ? self : reordered(to: .plain).reshaped(Tensor.padded(shape, to: rank))
-        let b = sameShape ? other.reordered(to: layout) : other.reordered(to: .plain).reshaped(Tensor.padded(other.shape, to: rank))
+        let (selfIsFull, otherIsFull) = (Tensor.isChannelwise(other.shape, of: self), Tensor.isChannelwise(shape, of: other))
+        let a = sameShape || selfIsFull ? self : reordered(to: .plain).reshaped(Tensor.padded(shape, to: rank))
+        let b = sameShape ? other.reordered(to: layout)
+            : otherIsFull ? other : other.reordered(to: .plain).reshaped(Tensor.padded(other.shape, to: rank))
         precondition(sameShape || zip(a.shape, b.shape).allSatisfy { $0 == $1 || $0 == 1 || $1 == 1 },
                      "\(operation) of shapes \(shape) and \(other.shape) that do not broadcast")
         let y = Backend.current.binary(operation, a, b)
         let (aShape, bShape) = (a.shape, b.shape)
         func reduced(_ g: Tensor, to target: [Int]) -> Tensor {
-            g.shape == target ? g : Backend.current.sum(g, to: target)
+            g.shape == target ? g : Backend.current.sum(Backend.current.reorder(g, to: .plain), to: target)
         }
         // Only products and quotients need the operands themselves.
         let keptA = operation == .multiply && b.requiresGrad || operation == .divide ? a.detached() : nil
@@ -35,6 +38,13 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// Whether `shape` is `[1 or N, C, 1, 1]` for a blocked `[N, C, H, W]` tensor `full` (which
+    /// then needs no plain copy to be combined with it).
+    static func isChannelwise(_ shape: [Int], of full: Tensor) -> Bool {
+        full.layout != .plain && full.shape.count == 4 && shape.count == 4 && (shape[0] == 1 || shape[0] == full.shape[0])
+            && shape[1] == full.shape[1] && shape[2] == 1 && shape[3] == 1 && shape != full.shape
     }
 
     /// `shape` with leading 1s up to `rank` axes.
