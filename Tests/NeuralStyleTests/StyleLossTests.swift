@@ -4,7 +4,7 @@ import NeuralStyle
 import Tensor
 import XCTest
 
-/// The loss conventions of DESIGN.md §5, recomputed here from raw features in double precision.
+/// The Gatys loss conventions of docs/conventions.md, recomputed here from raw features in double precision.
 final class StyleLossTests: XCTestCase {
     private func gram(_ f: [Float], channels c: Int) -> [Double] {
         let n = f.count / c
