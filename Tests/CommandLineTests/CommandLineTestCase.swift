@@ -106,7 +106,7 @@ class CommandLineTestCase: XCTestCase {
         let header = bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0]
         let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib)
             + chunk("IEND", [])
-        FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: path(name), contents: Data(bytes)), "cannot write \(path(name))")
         return path(name)
     }
 

@@ -223,7 +223,7 @@ final class CommandLineTests: CommandLineTestCase {
         XCTAssertNil(CommandLineTestCase.file(named: "no-such-file-\(UUID().uuidString)", inOrAbove: directory))
         let nested = directory.appendingPathComponent("a/b")
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path("marker"), contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("marker"), contents: Data()))
         XCTAssertEqual(CommandLineTestCase.file(named: "marker", inOrAbove: nested)?.path,
                        directory.appendingPathComponent("marker").standardizedFileURL.path)
     }
