@@ -28,7 +28,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         .executableTarget(name: "neural-style-bench",
-                          dependencies: ["NeuralStyle", "Tensor", "Models", "Imaging",
+                          dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "Models", "Imaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         .target(name: "TensorTestSupport", dependencies: ["Tensor", "TensorCPU"], path: "Tests/TensorTestSupport",

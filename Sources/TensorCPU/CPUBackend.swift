@@ -22,6 +22,9 @@ public final class CPUBackend: ComputeBackend {
 
     /// The precision of gradients through convolutions and Gram matrices.
     public let gradientPrecision: GradientPrecision
+    /// Input gradients of convolutions and Gram matrices computed so far in bfloat16 (on AMX)
+    /// and in f32: what ran, which `gradientPrecision` only allows (bfloat16 needs AMX tiles).
+    public private(set) var gradientOperations: (bfloat16: Int, float32: Int) = (0, 0)
     private let context = DNNLContext()
     private var convolutionPlans: [ConvolutionKey: ConvolutionPlan] = [:]
     private var poolingPlans: [PoolingKey: PoolingPlan] = [:]
@@ -212,9 +215,11 @@ public final class CPUBackend: ComputeBackend {
         // A mask is laid out like the convolution's output, so one reorder serves both.
         var dy = reorder(dy, to: plan.outputLayout)
         if gradientPrecision == .bfloat16, let primitive = plan.bfloat16BackwardData {
+            gradientOperations.bfloat16 += 1
             return bfloat16BackwardData(dy, mask: mask, weight: weight, geometry: geometry, primitive: primitive,
                                         inputShape: inputShape, inputLayout: inputLayout)
         }
+        gradientOperations.float32 += 1
         if let mask { dy = reluBackward(dy, mask: mask) }
         let primitive = plan.backwardData
         let weightsFormat = primitive.memoryDescriptor(dnnl_query_weights_md)
@@ -449,9 +454,12 @@ public final class CPUBackend: ComputeBackend {
         guard let input = context as? GramInput else { fatalError("not a CPU Gram context") }
         let x: Tensor
         switch input.kept {
-        case let .amx(plan, high, shape): return plan.backward(dg, high: high, shape: shape, scale: scale)
+        case let .amx(plan, high, shape):
+            gradientOperations.bfloat16 += 1
+            return plan.backward(dg, high: high, shape: shape, scale: scale)
         case let .features(features): x = features
         }
+        gradientOperations.float32 += 1
         // The plain copy is made again rather than kept: a reorder costs less than holding a
         // second copy of the largest activations.
         let plain = reorder(x, to: .plain)

@@ -4,6 +4,7 @@ import Imaging
 import Models
 import NeuralStyle
 import Tensor
+import TensorCPU
 
 /// `neural-style-bench`: timing programs for side-by-side comparisons (bench/compare-pytorch).
 @main
@@ -60,16 +61,24 @@ struct GatysBenchmark: ParsableCommand {
         var options = GatysOptions()
         options.size = nil
         options.iterations = iterations
-        var stamps: [Double] = []
+        var stamps: [Double] = [], losses: [Float] = []
         _ = try GatysStyleTransfer(network: network, options: options)
-            .run(content: contentImage, styles: [styleImage]) { record, _ in stamps.append(record.elapsed) }
+            .run(content: contentImage, styles: [styleImage]) { record, _ in
+                stamps.append(record.elapsed)
+                losses.append(record.total)
+            }
         let seconds = zip(stamps.dropFirst(), stamps).map { $0 - $1 }
         guard !seconds.isEmpty else { throw ValidationError("need at least 2 iterations") }
-        try printMeasurement(stepSeconds: seconds, ["gradient_precision": gradientPrecision, "width": width, "height": height])
+        // The first loss (at the content picture) lets a comparison check that both sides
+        // optimise the same objective from the same start.
+        try printMeasurement(stepSeconds: seconds, ["gradient_precision_requested": gradientPrecision, "width": width,
+                                                    "height": height, "evaluations": losses.count,
+                                                    "first_loss": Double(losses[0]), "last_loss": Double(losses.last!)])
     }
 }
 
-/// Prints one JSON line: the median, fastest and slowest of `stepSeconds`, peak memory, and `fields`.
+/// Prints one JSON line: the median, fastest and slowest of `stepSeconds`, peak memory, the
+/// gradient precision that ran (with the count of operations in each), and `fields`.
 func printMeasurement(stepSeconds: [Double], _ fields: [String: Any]) throws {
     let seconds = stepSeconds.sorted()
     var usage = rusage()
@@ -81,6 +90,14 @@ func printMeasurement(stepSeconds: [Double], _ fields: [String: Any]) throws {
         "peak_tensor_mib": Double(BufferPool.shared.peakBytesInUse) / 1_048_576,
         "tensor_allocated_mib": Double(BufferPool.shared.bytesAllocated) / 1_048_576,
     ]
+    // The precision that ran, not the one asked for: bfloat16 gradients need AMX tiles.
+    if let backend = Backend.current as? CPUBackend {
+        let (bfloat16, float32) = backend.gradientOperations
+        result["bfloat16_gradient_operations"] = bfloat16
+        result["float32_gradient_operations"] = float32
+        result["gradient_precision"] = bfloat16 == 0 && float32 == 0 ? "none"
+            : float32 == 0 ? "bfloat16" : bfloat16 == 0 ? "float32" : "mixed"
+    }
     result.merge(fields) { $1 }
     let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))

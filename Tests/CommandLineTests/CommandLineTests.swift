@@ -166,6 +166,68 @@ final class CommandLineTests: CommandLineTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
     }
 
+    /// A colour-coded map paints each region in its own style, region by region: with a map
+    /// red on the left and blue on the right, `--mask-colors '#ff0000,#0000ff'` gives the first
+    /// style the left and the second the right, exactly as two black-and-white mask files do;
+    /// each region's style term is the one that style alone would have there; and naming the
+    /// colours the other way round swaps the regions.
+    func testColourCodedMaskGivesEachRegionItsStyle() throws {
+        let (width, height) = (32, 24)
+        func smooth(_ x: Int, _ y: Int, _ phase: Double) -> UInt8 {
+            UInt8(127.5 + 120 * sin(Double(x) * 0.4 + Double(y) * 0.23 + phase))
+        }
+        let content = png("content.png", width: width, height: height) { x, y in
+            (smooth(x, y, 0), smooth(x, y, 1), smooth(x, y, 2))
+        }
+        let stripes = png("stripes.png", width: width, height: height) { x, _ in x % 4 < 2 ? (250, 20, 20) : (20, 20, 250) }
+        let waves = png("waves.png", width: width, height: height) { x, y in (smooth(y, x, 3), 200, smooth(x, y, 5)) }
+        // Slightly off the listed colours, as a JPEG or an antialiased edge would be.
+        let map = png("map.png", width: width, height: height) { x, _ in x < width / 2 ? (240, 10, 5) : (3, 12, 250) }
+        let left = png("left.png", width: width, height: height) { x, _ in x < width / 2 ? (255, 255, 255) : (0, 0, 0) }
+        let right = png("right.png", width: width, height: height) { x, _ in x < width / 2 ? (0, 0, 0) : (255, 255, 255) }
+
+        func firstRecord(_ name: String, _ options: [String]) throws -> [String: Any] {
+            let result = run(["--content", content, "--size", "32", "--iterations", "1", "--print-every", "0",
+                              "--output", path("\(name).png"), "--log", path("\(name).jsonl")] + options)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let line = try String(contentsOfFile: path("\(name).jsonl"), encoding: .utf8).split(separator: "\n")[0]
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        func styleLayers(_ record: [String: Any]) -> [String: Double] { record["style_layers"] as? [String: Double] ?? [:] }
+        func assertClose(_ a: [String: Double], _ b: [String: Double], _ what: String) {
+            XCTAssertEqual(Set(a.keys), Set(b.keys), what)
+            for (layer, value) in b { XCTAssertEqual(a[layer] ?? .nan, value, accuracy: 1e-5 * abs(value), "\(what): \(layer)") }
+        }
+
+        let styles = ["--style", "\(stripes),\(waves)"]
+        let coded = try firstRecord("coded", styles + ["--masks", map, "--mask-colors", "#ff0000,#0000ff"])
+        let files = try firstRecord("files", styles + ["--masks", "\(left),\(right)"])
+        assertClose(styleLayers(coded), styleLayers(files), "colour-coded map vs mask files")
+
+        // Region by region: the stripes alone on the left plus the waves alone on the right.
+        let stripesLeft = styleLayers(try firstRecord("stripes-left", ["--style", stripes, "--masks", left]))
+        let wavesRight = styleLayers(try firstRecord("waves-right", ["--style", waves, "--masks", right]))
+        assertClose(styleLayers(coded), stripesLeft.merging(wavesRight, uniquingKeysWith: +), "sum of the regions")
+
+        let swapped = styleLayers(try firstRecord("swapped", styles + ["--masks", map, "--mask-colors", "#0000ff,#ff0000"]))
+        let stripesRight = styleLayers(try firstRecord("stripes-right", ["--style", stripes, "--masks", right]))
+        let wavesLeft = styleLayers(try firstRecord("waves-left", ["--style", waves, "--masks", left]))
+        assertClose(swapped, stripesRight.merging(wavesLeft, uniquingKeysWith: +), "colours named the other way round")
+        let total = { (layers: [String: Double]) in layers.values.reduce(0, +) }
+        XCTAssertGreaterThan(abs(total(swapped) - total(styleLayers(coded))), 1e-2 * total(styleLayers(coded)),
+                             "swapping the regions should change the objective")
+    }
+
+    /// The search for the executable ends at the root when there is none.
+    func testExecutableSearchStopsAtTheRoot() throws {
+        XCTAssertNil(CommandLineTestCase.file(named: "no-such-file-\(UUID().uuidString)", inOrAbove: directory))
+        let nested = directory.appendingPathComponent("a/b")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("marker"), contents: Data()))
+        XCTAssertEqual(CommandLineTestCase.file(named: "marker", inOrAbove: nested)?.path,
+                       directory.appendingPathComponent("marker").standardizedFileURL.path)
+    }
+
     func testStyleDirectoryProgressGIFLossPlotAndJPEGQuality() throws {
         let content = picture("content.png")
         let styles = directory.appendingPathComponent("styles")

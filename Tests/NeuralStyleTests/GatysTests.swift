@@ -55,10 +55,43 @@ final class GatysTests: XCTestCase {
         XCTAssertThrowsError(try run(options(), styles: []))
     }
 
-    func testStyleScaleAndLayerWeightsChangeTheObjective() throws {
+    /// The terms at `start` (a picture of the content's size) of the default objective with
+    /// `style` resized to a longest side of `styleSide`, computed directly with `StyleLoss`.
+    private func directTerms(at start: Image, style: Image, styleSide: Int) throws -> IterationRecord {
+        let network = try cachedVGG19()
+        let p = network.preprocessing, defaults = GatysOptions()
+        let styleImage = style.resized(longestSide: styleSide)
+        let loss = StyleLoss(network: network, content: p.tensor(rgb: content.samples, width: content.width, height: content.height),
+                             styles: [(p.tensor(rgb: styleImage.samples, width: styleImage.width, height: styleImage.height), 1)],
+                             contentLayers: defaults.contentLayers, styleLayers: defaults.styleLayers,
+                             contentWeight: defaults.contentWeight, styleWeight: defaults.styleWeight,
+                             tvWeight: defaults.tvWeight)
+        return loss(p.tensor(rgb: start.samples, width: start.width, height: start.height)).terms
+    }
+
+    private func assertSameTerms(_ a: IterationRecord, _ b: IterationRecord, file: StaticString = #filePath, line: UInt = #line) {
+        for (name, x, y) in [("total", a.total, b.total), ("content", a.content, b.content), ("style", a.style, b.style),
+                             ("tv", a.tv, b.tv)] {
+            XCTAssertEqual(x, y, accuracy: 1e-5 * abs(y), name, file: file, line: line)
+        }
+    }
+
+    /// `--style-scale s`: each style picture is resized so its longest side is s times the
+    /// output's (32 here), not its own: a 40×30 style at 0.75 becomes 24×18 (not 30×23).
+    func testStyleScaleResizesStylesRelativeToTheOutput() throws {
+        let wide = syntheticImage(width: 40, height: 30, phase: 3)
+        var firstStyleTerms: [Float] = []
+        for scale: Float in [1, 0.75] {
+            let first = try run(options { $0.iterations = 1; $0.styleScale = scale }, styles: [wide]).1[0]
+            assertSameTerms(first, try directTerms(at: content, style: wide, styleSide: Int((32 * scale).rounded())))
+            firstStyleTerms.append(first.style)
+        }
+        XCTAssertGreaterThan(abs(firstStyleTerms[0] - firstStyleTerms[1]), 1e-2 * firstStyleTerms[0],
+                             "the two scales should give different targets")
+    }
+
+    func testLayerWeightsScaleTheirTerms() throws {
         let base = try run(options { $0.iterations = 1 }).1[0]
-        let scaled = try run(options { $0.iterations = 1; $0.styleScale = 0.75 }).1[0]
-        XCTAssertNotEqual(base.style, scaled.style)
         let weighted = try run(options {
             $0.iterations = 1
             $0.styleLayers = [WeightedLayer("relu1_1", weight: 2)]
@@ -67,9 +100,14 @@ final class GatysTests: XCTestCase {
                        accuracy: 1e-4 * base.styleLayers["relu1_1"]!)
     }
 
-    func testInitialisationFromAPictureStartsAwayFromTheContent() throws {
-        let records = try run(options { $0.iterations = 1; $0.initialization = .image(style) }).1
-        XCTAssertGreaterThan(records[0].content, 0)
+    /// `--init FILE`: the first evaluation is at that picture, resized to the content's size.
+    func testInitialisationFromAPictureStartsAtThatPicture() throws {
+        let start = syntheticImage(width: 40, height: 30, phase: 5)
+        let first = try run(options { $0.iterations = 1; $0.initialization = .image(start) }).1[0]
+        let expected = try directTerms(at: start.resized(width: content.width, height: content.height), style: style,
+                                       styleSide: 32)
+        XCTAssertGreaterThan(expected.content, 0)
+        assertSameTerms(first, expected)
     }
 
     func testLayerListsNameTheValidLayers() {

@@ -4,7 +4,7 @@ import NeuralStyle
 import Tensor
 import XCTest
 
-/// The loss conventions of DESIGN.md §5, recomputed here from raw features in double precision.
+/// The Gatys loss conventions of docs/conventions.md, recomputed here from raw features in double precision.
 final class StyleLossTests: XCTestCase {
     private func gram(_ f: [Float], channels c: Int) -> [Double] {
         let n = f.count / c
@@ -83,6 +83,64 @@ final class StyleLossTests: XCTestCase {
             let numeric = (at(0.5) - at(-0.5)) / 1 // wide: the float rounding of a large loss swamps narrow steps
             XCTAssertEqual(numeric, Double(gradient[k]), accuracy: 2e-2 * abs(Double(gradient[k])), "pixel \(k)")
         }
+    }
+
+    /// `normalizeGradients` (jcjohnson's `-normalize_gradients`, docs/conventions.md): each content
+    /// and style term's gradient at its features is divided by its L1 norm and multiplied by the
+    /// term's weight; TV's is left alone. Recomputed here term by term: each term's feature
+    /// gradient from its own backward, normalised by hand, carried to the picture through the
+    /// network as the gradient of `Σ F·dy`.
+    func testNormalizedGradientIsEachTermsGradientScaledToItsWeight() throws {
+        let network = try cachedVGG19()
+        let p = network.preprocessing
+        func tensor(phase: Double) -> Tensor {
+            p.tensor(rgb: syntheticImage(width: 16, height: 16, phase: phase).samples, width: 16, height: 16)
+        }
+        let (content, style, start) = (tensor(phase: 0), tensor(phase: 2), tensor(phase: 1))
+        let contentLayer = WeightedLayer("relu2_2", weight: 0.5)
+        let styleLayers = [WeightedLayer("relu1_1"), WeightedLayer("relu2_1", weight: 0.25)]
+        let (contentWeight, styleWeight, tvWeight): (Float, Float, Float) = (5, 100, 1e-3)
+        func lossGradient(normalized: Bool) -> [Float] {
+            let loss = StyleLoss(network: network, content: content, styles: [(style, 1)],
+                                 contentLayers: [contentLayer], styleLayers: styleLayers, contentWeight: contentWeight,
+                                 styleWeight: styleWeight, tvWeight: tvWeight, normalizeGradients: normalized)
+            let x = start.variable()
+            loss(x).total.backward()
+            return x.grad!.toArray()
+        }
+
+        let contentTarget = network.features(content, at: [contentLayer.name])[contentLayer.name]!
+        let styleFeatures = network.features(style, at: Set(styleLayers.map(\.name)))
+        // (layer, weight, the term as a function of that layer's features)
+        var terms: [(String, Float, (Tensor) -> Tensor)] = [
+            (contentLayer.name, contentWeight * contentLayer.weight, { $0.meanSquaredError(contentTarget) }),
+        ]
+        for layer in styleLayers {
+            let target = styleFeatures[layer.name]!.gramMatrix()
+            terms.append((layer.name, styleWeight * layer.weight, { $0.gramMatrix().meanSquaredError(target) }))
+        }
+        var expected = [Float](repeating: 0, count: start.count)
+        for (layer, weight, term) in terms {
+            let features = network.features(start, at: [layer])[layer]!.variable()
+            (term(features) * weight).backward()
+            let dy = features.grad!
+            let norm = dy.toArray().reduce(0) { $0 + abs($1) }
+            let x = start.variable()
+            ((network.features(x, at: [layer])[layer]! * dy).sum() * (weight / (norm + 1e-8))).backward()
+            for (i, g) in x.grad!.toArray().enumerated() { expected[i] += g }
+        }
+        let x = start.variable()
+        (x.totalVariation() * (tvWeight / 2)).backward()
+        for (i, g) in x.grad!.toArray().enumerated() { expected[i] += g }
+
+        func relativeDistance(_ a: [Float], _ b: [Float]) -> Double {
+            let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            return (difference / b.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+        }
+        let normalized = lossGradient(normalized: true)
+        XCTAssertLessThan(relativeDistance(normalized, expected), 1e-2)
+        // The plain gradient is far from it: the check above can tell the two apart.
+        XCTAssertGreaterThan(relativeDistance(lossGradient(normalized: false), expected), 0.5)
     }
 
     /// A layer listed twice (possible through the library) counts once per listing, with its

