@@ -103,3 +103,15 @@ enum ONNXBytes {
         return field(7, graph) + field(8, field(1, "") + field(2, integer: 13))
     }
 }
+
+/// Model files whose sizes alone claimed a network far larger than the file.
+final class ModelFileSizeTests: XCTestCase {
+    /// A first convolution of [2³⁰, 3, 0, 0] has no elements, so it needs no bytes, yet it made
+    /// the reader build a TransformerNet 2³⁰ channels wide (exabytes) to compare shapes with.
+    func testTransformerNetWidthMustBeBackedByItsWeights() throws {
+        let arrays = ["conv1.conv2d.weight": NamedArray(shape: [1 << 30, 3, 0, 0], values: []),
+                      "in1.weight": NamedArray(shape: [1], values: [1])]
+        let data = try SafeTensors.encode(arrays, metadata: StyleModelFile.baseMetadata(channels: 1 << 30))
+        assertRefuses("does not hold a TransformerNet") { try StyleModelFile(bytes: data, source: "wide.safetensors") }
+    }
+}
