@@ -89,6 +89,8 @@ struct ONNXLowering {
         guard node.outputs.count == 1, let output = node.outputs.first else {
             throw refuse("node '\(node.name)' (\(node.operation)) has \(node.outputs.count) outputs")
         }
+        // Every operator translated reads at least one value (Transpose and the rest read `inputs[0]`).
+        guard !node.inputs.isEmpty else { throw refuse("node '\(node.name)' (\(node.operation)) reads nothing") }
         let unary: [String: TensorProgram.Operation] = ["Relu": .relu, "Sigmoid": .sigmoid, "Sqrt": .squareRoot,
                                                         "Reciprocal": .reciprocal]
         let binary: [String: TensorProgram.Operation] = ["Add": .add, "Sub": .subtract, "Mul": .multiply]
