@@ -23,11 +23,16 @@ public enum ImageFile {
             throw ImageError.unreadable(path: path, reason: "permission denied")
         }
         guard !data.isEmpty else { throw ImageError.unreadable(path: path, reason: "the file is empty") }
-        let bytes = [UInt8](data)
-        if PNG.matches(bytes) { return try PNG.decode(bytes, path: path) }
-        if JPEG.matches(bytes) { return try JPEG.decode(bytes, path: path) }
-        if WebP.matches(bytes) { return try WebP.decode(bytes, path: path) }
-        throw ImageError.notAnImage(path: path)
+        return try decode([UInt8](data), source: path)
+    }
+
+    /// Decodes a PNG, JPEG or WebP held in memory as ``read(_:)`` does a file, under the same
+    /// ``maximumPixels`` limit; errors name `source` where they would name the file.
+    public static func decode(_ bytes: [UInt8], source: String) throws -> Image {
+        if PNG.matches(bytes) { return try PNG.decode(bytes, path: source) }
+        if JPEG.matches(bytes) { return try JPEG.decode(bytes, path: source) }
+        if WebP.matches(bytes) { return try WebP.decode(bytes, path: source) }
+        throw ImageError.notAnImage(path: source)
     }
 
     /// Whether `path` ends in an extension this module reads and writes (.png, .jpg, .jpeg, .webp).

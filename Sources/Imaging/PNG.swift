@@ -20,6 +20,7 @@ enum PNG {
             png_image_free(image)
             image.deallocate()
         }
+        try checkChunkLengths(data, path: path)
         let decoded: Image = try data.withUnsafeBytes { source in
             guard png_image_begin_read_from_memory(image, source.baseAddress, source.count) != 0 else {
                 throw ImageError.corrupt(path: path, detail: message(image.pointee))
@@ -39,6 +40,22 @@ enum PNG {
             return Image(width: width, height: height, samples: samples)
         }
         return decoded.oriented(orientation(data) ?? .up)
+    }
+
+    /// Refuses a chunk that claims more bytes than the file has left: libpng allocates a buffer
+    /// of the declared length for some chunks (eXIf, up to 2 GiB) before it finds the data missing.
+    private static func checkChunkLengths(_ data: [UInt8], path: String) throws {
+        var offset = 8 // after the signature
+        while offset + 8 <= data.count {
+            let length = data[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
+            let type = String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            let start = offset + 8
+            guard length <= data.count - start else {
+                throw ImageError.corrupt(path: path, detail: "its \(type) chunk claims \(length) bytes, more than the file has left")
+            }
+            if type == "IEND" { return }
+            offset = start + length + 4 // and the CRC
+        }
     }
 
     /// The orientation in an eXIf chunk before the image data, if any.

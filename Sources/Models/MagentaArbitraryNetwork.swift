@@ -45,7 +45,7 @@ public final class MagentaArbitraryNetwork: Module {
             if case let .convolution(_, _, stride, _, _) = step.operation { return stride }
             return nil
         }
-        let reduction = strides.reduce(1, *)
+        let reduction = strides.reduce(1) { min(17, $0 * min($1, 17)) } // capped past 16, which is refused below
         func paints(_ side: Int) -> Bool {
             let shapes = try? transformer.shapes(inputs: [[1, 3, side, side], codeShape],
                                                  constants: transformerConstants.map(\.shape))

@@ -12,18 +12,26 @@ public enum NumpyPickle {
         let root = try reader.next()
         guard case .dict = root else { throw WeightsFormatError("the pickle does not hold a dict of numpy arrays") }
         var arrays: [String: NamedArray] = [:]
-        try collect(root, path: "", into: &arrays)
+        // Every dict entry of a tree written out costs at least one byte; the memo lets a small
+        // pickle name one dict twice in the next, and so on, with 2ⁿ entries to visit after n steps.
+        var visits = data.count
+        try collect(root, path: "", into: &arrays, visits: &visits)
         return arrays
     }
 
-    private static func collect(_ value: PickleValue, path: String, into arrays: inout [String: NamedArray]) throws {
+    private static func collect(_ value: PickleValue, path: String, into arrays: inout [String: NamedArray],
+                                visits: inout Int) throws {
+        visits -= 1
+        guard visits >= 0 else {
+            throw WeightsFormatError("the pickle's dicts refer to each other more often than a file of its size can hold")
+        }
         guard case .dict(let entries) = value else {
             arrays[path] = try array(value, at: path)
             return
         }
         for (key, child) in entries {
             guard case .string(let key) = key else { throw WeightsFormatError("a dict key under '\(path)' is not a string") }
-            try collect(child, path: path.isEmpty ? key : path + "/" + key, into: &arrays)
+            try collect(child, path: path.isEmpty ? key : path + "/" + key, into: &arrays, visits: &visits)
         }
     }
 

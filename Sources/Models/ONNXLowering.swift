@@ -89,6 +89,8 @@ struct ONNXLowering {
         guard node.outputs.count == 1, let output = node.outputs.first else {
             throw refuse("node '\(node.name)' (\(node.operation)) has \(node.outputs.count) outputs")
         }
+        // Every operator translated reads at least one value (Transpose and the rest read `inputs[0]`).
+        guard !node.inputs.isEmpty else { throw refuse("node '\(node.name)' (\(node.operation)) reads nothing") }
         let unary: [String: TensorProgram.Operation] = ["Relu": .relu, "Sigmoid": .sigmoid, "Sqrt": .squareRoot,
                                                         "Reciprocal": .reciprocal]
         let binary: [String: TensorProgram.Operation] = ["Add": .add, "Sub": .subtract, "Mul": .multiply]
@@ -207,12 +209,12 @@ struct ONNXLowering {
               node.string("nearest_mode") == "floor", (node.integer("exclude_outside") ?? 0) == 0,
               node.inputs.count <= 3 || node.inputs[3].isEmpty, let scales, scales.count == 4,
               scales.enumerated().allSatisfy({ $0.offset == height || $0.offset == width || $0.element == 1 }),
-              scales[height] == scales[width], scales[height] >= 1, scales[height] == scales[height].rounded() else {
+              scales[height] == scales[width], scales[height] >= 1, let factor = Int(exactly: scales[height]) else {
             throw refuse("Resize '\(node.name)' is not a nearest-neighbour enlargement by a whole factor")
         }
-        guard scales[height] > 1 else { return x }
+        guard factor > 1 else { return x }
         let layout = x.layout
-        x = try emit(.upsample(factor: Int(scales[height])), [x], node)
+        x = try emit(.upsample(factor: factor), [x], node)
         x.layout = layout
         return x
     }

@@ -17,8 +17,17 @@ public struct ONNXTensor {
     /// Its elements, converted to `Float` (exactly, for the integer types that occur in models).
     public var values: [Float]
 
-    /// The elements as integers (for shapes, axes and quantisation zero points).
-    public var integers: [Int] { values.map { Int($0) } }
+    /// The elements as integers (for shapes, axes and quantisation zero points), or nil unless
+    /// every one is a whole number in `Int`'s range (a float tensor may hold anything).
+    public var integers: [Int]? {
+        var result: [Int] = []
+        result.reserveCapacity(values.count)
+        for value in values {
+            guard let integer = Int(exactly: value) else { return nil }
+            result.append(integer)
+        }
+        return result
+    }
 
     /// Decodes a `TensorProto`: raw little-endian data or the typed repeated fields.
     init(proto: ArraySlice<UInt8>) throws {
@@ -42,9 +51,14 @@ public struct ONNXTensor {
         guard let elementType = ElementType(rawValue: type) else {
             throw WeightsFormatError("tensor '\(name)' has ONNX element type \(type), which is not supported")
         }
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) < 1 << 31
-        else { throw WeightsFormatError("tensor '\(name)' has an impossible shape \(shape)") }
-        let count = shape.reduce(1, *)
+        // The product of the sizes, stopping at 2³¹ (an overflowing product's wrapped value may be small).
+        let count = shape.reduce(1) { product, size in
+            let next = product.multipliedReportingOverflow(by: size)
+            return next.overflow || next.partialValue >= 1 << 31 ? 1 << 31 : next.partialValue
+        }
+        guard shape.allSatisfy({ $0 >= 0 }), count < 1 << 31 else {
+            throw WeightsFormatError("tensor '\(name)' has an impossible shape \(shape)")
+        }
         if let raw {
             guard raw.count == count * elementType.byteWidth else {
                 throw WeightsFormatError("tensor '\(name)' holds \(raw.count) bytes for \(count) elements")

@@ -53,7 +53,15 @@ public struct StyleModelFile {
 
     /// Reads a model written by `write(to:)`; a truncated, damaged or foreign file is one clear error.
     public init(contentsOf path: String) throws {
-        let (arrays, metadata) = try StyleModelFile.contents(of: path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WeightsFormatError("cannot read the model file \(path)")
+        }
+        try self.init(bytes: data, source: path)
+    }
+
+    /// Reads a model file's bytes as ``init(contentsOf:)`` reads the file; errors name `source`.
+    public init(bytes data: Data, source path: String) throws {
+        let (arrays, metadata) = try StyleModelFile.contents(ofBytes: data, source: path)
         switch metadata["architecture"] {
         case "transformer-net":
             let network = try StyleModelFile.network(from: arrays, source: path)
@@ -99,6 +107,12 @@ public struct StyleModelFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WeightsFormatError("cannot read the model file \(path)")
         }
+        return try contents(ofBytes: data, source: path)
+    }
+
+    /// The tensors and metadata of a model file's bytes; errors name `source`.
+    public static func contents(ofBytes data: Data, source path: String) throws
+        -> (arrays: [String: NamedArray], metadata: [String: String]) {
         let (arrays, metadata): ([String: NamedArray], [String: String])
         do { (arrays, metadata) = try SafeTensors.decode(data) } catch {
             throw WeightsFormatError("\(path) is not a neural-style model (\(error))")

@@ -62,6 +62,7 @@ public struct TensorProgram: Equatable {
 
     /// A program; every argument must name an earlier value.
     public init(inputCount: Int, steps: [Step], output: Int) throws {
+        guard (0...(1 << 20)).contains(inputCount) else { throw WeightsFormatError("a program of \(inputCount) inputs") }
         for (index, step) in steps.enumerated() {
             guard step.arguments.count == step.operation.arity,
                   step.arguments.allSatisfy({ (0..<(inputCount + index)).contains($0) }) else {
@@ -162,21 +163,45 @@ extension TensorProgram.Operation {
         }
     }
 
-    /// The shape of the result for arguments of `shapes`, or nil where they do not fit.
+    /// The largest element count a value may have (2⁴⁸): sizes, paddings and factors come from
+    /// files, and no arithmetic on shapes within it overflows.
+    static let maximumElements = 1 << 48
+
+    /// The shape of the result for arguments of `shapes`, or nil where they do not fit or the
+    /// result would hold more than `maximumElements`.
     func resultShape(_ shapes: [[Int]], constants: [[Int]]) -> [Int]? {
+        guard let shape = uncheckedResultShape(shapes, constants: constants) else { return nil }
+        var elements = 1
+        for size in shape {
+            let product = elements.multipliedReportingOverflow(by: size)
+            guard size >= 0, !product.overflow, product.partialValue <= Self.maximumElements else { return nil }
+            elements = product.partialValue
+        }
+        return shape
+    }
+
+    private func uncheckedResultShape(_ shapes: [[Int]], constants: [[Int]]) -> [Int]? {
         func spatial(_ shape: [Int]) -> Bool { shape.count == 4 && shape.allSatisfy { $0 > 0 } }
+        func sum(_ terms: Int...) -> Int? {
+            terms.reduce(0 as Int?) { total, term in
+                total.flatMap { let r = $0.addingReportingOverflow(term); return r.overflow ? nil : r.partialValue }
+            }
+        }
+        func product(_ a: Int, _ b: Int) -> Int? {
+            let r = a.multipliedReportingOverflow(by: b)
+            return r.overflow ? nil : r.partialValue
+        }
         switch self {
         case let .constant(index): return constants.indices.contains(index) ? constants[index] : nil
         case let .convolution(weight, bias, stride, padding, groups):
             guard let x = shapes.first, spatial(x), constants.indices.contains(weight), stride >= 1, groups >= 1 else { return nil }
             let w = constants[weight]
-            guard w.count == 4, w[1] * groups == x[1], w[0] % groups == 0,
+            guard w.count == 4, product(w[1], groups) == x[1], w[0] % groups == 0,
                   bias.map({ constants.indices.contains($0) && constants[$0] == [w[0]] }) ?? true,
-                  [padding.top, padding.bottom, padding.left, padding.right].allSatisfy({ $0 >= 0 }) else { return nil }
-            let height = (x[2] + padding.top + padding.bottom - w[2]) / stride + 1
-            let width = (x[3] + padding.left + padding.right - w[3]) / stride + 1
-            guard x[2] + padding.top + padding.bottom >= w[2], x[3] + padding.left + padding.right >= w[3] else { return nil }
-            return [x[0], w[0], height, width]
+                  [padding.top, padding.bottom, padding.left, padding.right].allSatisfy({ $0 >= 0 }),
+                  let paddedHeight = sum(x[2], padding.top, padding.bottom), paddedHeight >= w[2],
+                  let paddedWidth = sum(x[3], padding.left, padding.right), paddedWidth >= w[3] else { return nil }
+            return [x[0], w[0], (paddedHeight - w[2]) / stride + 1, (paddedWidth - w[3]) / stride + 1]
         case .fakeQuantize, .clamp, .relu, .sigmoid, .squareRoot, .reciprocal: return shapes[0]
         case .add, .subtract, .multiply:
             let rank = max(shapes[0].count, shapes[1].count)
@@ -191,7 +216,9 @@ extension TensorProgram.Operation {
                   max(p.top, p.bottom) < x[2], max(p.left, p.right) < x[3] else { return nil }
             return [x[0], x[1], x[2] + p.top + p.bottom, x[3] + p.left + p.right]
         case let .upsample(factor):
-            return spatial(shapes[0]) && factor >= 1 ? [shapes[0][0], shapes[0][1], shapes[0][2] * factor, shapes[0][3] * factor] : nil
+            guard spatial(shapes[0]), factor >= 1, let height = product(shapes[0][2], factor),
+                  let width = product(shapes[0][3], factor) else { return nil }
+            return [shapes[0][0], shapes[0][1], height, width]
         }
     }
 }

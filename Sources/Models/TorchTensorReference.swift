@@ -27,17 +27,27 @@ struct TorchTensorReference {
                 return v
             }
         }
-        guard offset >= 0 else { throw WeightsFormatError("\(name) has a bad storage offset") }
+        // Bounded so that no element count or byte offset computed from them can overflow.
+        guard offset >= 0, offset < 1 << 40 else { throw WeightsFormatError("\(name) has a bad storage offset") }
         storageType = type
         storageKey = key
         self.offset = offset
         shape = try integers(sizes, "size")
         self.strides = try integers(strides, "stride")
         guard shape.count == self.strides.count else { throw WeightsFormatError("\(name) has a bad stride") }
+        var elements = 1 // of the shape with empty dimensions counted as 1, which bounds every partial product
+        for size in shape {
+            let product = elements.multipliedReportingOverflow(by: max(size, 1))
+            guard !product.overflow, product.partialValue < 1 << 40 else {
+                throw WeightsFormatError("\(name) has a size of more elements than any weights file holds")
+            }
+            elements = product.partialValue
+        }
+        count = shape.contains(0) ? 0 : elements
     }
 
     /// Elements in the tensor.
-    var count: Int { shape.reduce(1, *) }
+    let count: Int
 
     /// Whether the elements lie in row-major order without gaps (size-1 dimensions may have any stride).
     var isContiguous: Bool {

@@ -67,7 +67,10 @@ public final class TransformerNet: Module {
     /// The width and style count of the network whose parameters are `shapes` (by `state_dict`
     /// name), or nil unless they are exactly a TransformerNet's.
     public static func architecture(ofParameterShapes shapes: [String: [Int]]) -> (channels: Int, styles: Int)? {
-        guard let first = shapes["conv1.conv2d.weight"], first.count == 4, first[1] == 3, first[0] > 0,
+        // The widest weight must be there in full before a network of that width is built: sizes
+        // alone (a [c, 3, 0, 0] tensor has no elements) would otherwise claim any width for free.
+        guard let first = shapes["conv1.conv2d.weight"], first.count == 4, first[0] > 0, first == [first[0], 3, 9, 9],
+              shapes["res1.conv1.conv2d.weight"] == [4 * first[0], 4 * first[0], 3, 3],
               let norm = shapes["in1.weight"], norm.count <= 2 else { return nil }
         let styles = norm.count == 2 ? norm[0] : 1
         guard styles >= 1, norm.count == 1 || styles > 1 else { return nil }

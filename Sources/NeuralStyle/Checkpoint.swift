@@ -90,7 +90,11 @@ public struct Checkpoint: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StyleTransferError.badCheckpoint("cannot read \(path)")
         }
-        let bytes = [UInt8](data)
+        try self.init(bytes: [UInt8](data), source: path)
+    }
+
+    /// Reads a checkpoint's bytes as ``init(contentsOf:)`` reads the file; errors name `source`.
+    public init(bytes: [UInt8], source path: String) throws {
         let magic = Checkpoint.magic
         guard bytes.count >= magic.count + 8, Array(bytes[0..<magic.count]) == magic else {
             throw StyleTransferError.badCheckpoint("\(path) is not a neural-style checkpoint")
@@ -116,8 +120,10 @@ public struct Checkpoint: Equatable, Sendable {
                 return vector
             }
         }
-        guard offset == bytes.count, let image = lists.removeValue(forKey: "image")?.first,
-              image.count == 3 * header.width * header.height else {
+        let samples = header.width.multipliedReportingOverflow(by: header.height)
+        guard offset == bytes.count, header.width > 0, header.height > 0, header.level >= 0, header.iteration >= 0,
+              !samples.overflow, let image = lists.removeValue(forKey: "image")?.first,
+              image.count / 3 == samples.partialValue, image.count % 3 == 0 else {
             throw StyleTransferError.badCheckpoint("\(path) is damaged")
         }
         // A corrupted payload must not become a solid picture: every value is checked.

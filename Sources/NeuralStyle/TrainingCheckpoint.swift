@@ -40,6 +40,11 @@ public struct TrainingCheckpoint {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StyleTransferError.badCheckpoint("cannot read \(path)")
         }
+        try self.init(bytes: data, source: path)
+    }
+
+    /// Reads a checkpoint's bytes as ``init(contentsOf:)`` reads the file; errors name `source`.
+    public init(bytes data: Data, source path: String) throws {
         let decoded: (tensors: [String: NamedArray], metadata: [String: String])
         do { decoded = try SafeTensors.decode(data) } catch {
             throw StyleTransferError.badCheckpoint("\(path) is damaged (\(error))")

@@ -16,7 +16,9 @@ final class WeightFileTests: XCTestCase {
     }
 
     /// A hand-written legacy torch.save stream holding one 2×2 float tensor named "w".
-    private func legacyFile(storageType: String = "FloatStorage", extraOpcode: [UInt8] = []) -> [UInt8] {
+    /// `tensorArguments` replaces the rebuilder's storage offset, size and stride (0, (2, 2), (2, 1)).
+    private func legacyFile(storageType: String = "FloatStorage", extraOpcode: [UInt8] = [],
+                            tensorArguments: [UInt8] = [0x4B, 0x00, 0x4B, 0x02, 0x4B, 0x02, 0x86, 0x4B, 0x02, 0x4B, 0x01, 0x86]) -> [UInt8] {
         func unicode(_ s: String) -> [UInt8] {
             [0x58] + withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian, Array.init) + Array(s.utf8)
         }
@@ -26,7 +28,7 @@ final class WeightFileTests: XCTestCase {
         var object: [UInt8] = [0x80, 0x02] + extraOpcode + [0x7D, 0x28] + unicode("w")
         object += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28, 0x28] + unicode("storage")
         object += Array("ctorch\n\(storageType)\n".utf8) + unicode("0") + unicode("cpu") + [0x4B, 0x04, 0x4E, 0x74, 0x51]
-        object += [0x4B, 0x00, 0x4B, 0x02, 0x4B, 0x02, 0x86, 0x4B, 0x02, 0x4B, 0x01, 0x86, 0x89, 0x74, 0x52, 0x75, 0x2E]
+        object += tensorArguments + [0x89, 0x74, 0x52, 0x75, 0x2E]
         let keys: [UInt8] = [0x80, 0x02, 0x5D, 0x28] + unicode("0") + [0x65, 0x2E]
         var storage: [UInt8] = withUnsafeBytes(of: Int64(4).littleEndian, Array.init)
         for value: Float in [1, 2, 3, 4] { storage += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
@@ -49,6 +51,24 @@ final class WeightFileTests: XCTestCase {
             XCTAssertThrowsError(try TorchLegacyFile.read(bytes)) {
                 XCTAssertTrue(String(describing: $0).contains(message), "\($0) should mention \(message)")
             }
+        }
+    }
+
+    /// Sizes and offsets whose element counts or byte offsets overflow `Int` (found by reading
+    /// while adding the fuzz harnesses): one error each, where the product used to trap.
+    func testTorchTensorSizesAndOffsetsThatOverflowAreRefused() {
+        let big: [UInt8] = [0x4A, 0x00, 0x00, 0x00, 0x40] // BININT 2³⁰
+        let one: [UInt8] = [0x4B, 0x01]
+        let hugeOffset: [UInt8] = [0x8A, 0x08] + withUnsafeBytes(of: Int64.max.littleEndian, Array.init) // LONG1
+        let cases: [([UInt8], String)] = [
+            ([0x4B, 0x00] + big + big + big + [0x87] + one + one + one + [0x87], "w has a size of more elements"),
+            // No elements at all, but 2⁹⁰ as the strides' products go.
+            ([0x4B, 0x00, 0x28, 0x4B, 0x00] + big + big + big + [0x74, 0x28] + one + one + one + one + [0x74],
+             "w has a size of more elements"),
+            (hugeOffset + [0x4B, 0x02, 0x4B, 0x02, 0x86, 0x4B, 0x02, 0x4B, 0x01, 0x86], "w has a bad storage offset"),
+        ]
+        for (arguments, message) in cases {
+            assertRefuses(message) { try TorchLegacyFile.read(legacyFile(tensorArguments: arguments)) }
         }
     }
 

@@ -147,6 +147,32 @@ final class ControlTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint(contentsOf: path))
     }
 
+    /// A header whose size overflowed `3 × width × height` trapped; negative sizes whose product
+    /// matched the image were accepted (found while adding the fuzz harnesses, Fuzz/).
+    func testCheckpointsWithImpossibleSizesAreRefused() throws {
+        let optimizer = OptimizerState(kind: "adam", iteration: 0)
+        let cases = [Checkpoint(fingerprint: "f", level: 0, width: 1 << 62, height: 4, image: [1, 2, 3], optimizer: optimizer),
+                     Checkpoint(fingerprint: "f", level: 0, width: -1, height: -1, image: [1, 2, 3], optimizer: optimizer),
+                     Checkpoint(fingerprint: "f", level: -1, width: 1, height: 1, image: [1, 2, 3], optimizer: optimizer)]
+        for checkpoint in cases {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("sizes-\(UUID()).ckpt").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try checkpoint.write(to: path)
+            XCTAssertThrowsError(try Checkpoint(contentsOf: path)) {
+                XCTAssertEqual($0 as? StyleTransferError, .badCheckpoint("\(path) is damaged"))
+            }
+        }
+        let fine = Checkpoint(fingerprint: "f", level: 0, width: 1, height: 1, image: [1, 2, 3], optimizer: optimizer)
+        XCTAssertEqual(try Checkpoint(bytes: try checkpointBytes(fine), source: "fine"), fine)
+    }
+
+    private func checkpointBytes(_ checkpoint: Checkpoint) throws -> [UInt8] {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bytes-\(UUID()).ckpt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try checkpoint.write(to: path)
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     func testNormalizedGradientsKeepTheLossesButChangeTheSteps() throws {
         let (plain, plainRecords) = try run(options { $0.iterations = 3 })
         let (normalized, records) = try run(options { $0.iterations = 3; $0.normalizeGradients = true })

@@ -1,0 +1,2 @@
+// Only the header matters: LLVMFuzzerRunDriver comes from the libFuzzer that -sanitize=fuzzer links.
+#include "CLibFuzzer.h"
