@@ -1,8 +1,14 @@
 import Foundation
 @testable import Models
+import Tensor
+import TensorCPU
 import XCTest
 
 final class WeightFileTests: XCTestCase {
+    override func setUp() {
+        if !Backend.isInstalled { Backend.current = CPUBackend() }
+    }
+
     func testSafeTensorsRoundTripAndRejectsDamage() throws {
         let tensors = ["b": NamedArray(shape: [2], values: [1, -2]),
                        "a": NamedArray(shape: [2, 1, 3], values: [0, 1, 2, 3, 4, 5.5])]
