@@ -61,7 +61,7 @@ final class CommandLineTests: CommandLineTestCase {
             XCTAssertTrue(overview.contains(subcommand), "the overview lacks \(subcommand)")
         }
         let training = run(["train", "--help"]).stdout
-        for text in ["(default: 100000.0)", "(default: 1e+10)", "(default: 0.001)", "(default: 4)",
+        for text in ["(default 1e5; AdaIN 1)", "(default 1e10; AdaIN 10)", "(default 1e-3; AdaIN 1e-4", "(default 4; AdaIN 8)",
                      "(default: 256)", "(default: relu2_2)", "relu1_2,relu2_2,relu3_3,relu4_3", "--init-model",
                      "--checkpoint-every", "--resume", "--preview-every", "--loss-plot", "--log", "--epochs",
                      "default: vgg16)", "--device"] {
