@@ -40,12 +40,7 @@ struct ModelBenchmark: ParsableCommand {
             try Stylizer(network: $0, stylePictures: [benchmarkPicture(width: styleSize, height: styleSize, phase: 5)])
         } ?? Stylizer(network: network)
         let picture = benchmarkPicture(width: width, height: height, phase: 0)
-        var seconds: [Double] = []
-        for pass in 0..<iterations {
-            let start = Date()
-            _ = try stylizer.stylize(picture)
-            if pass > 0 { seconds.append(Date().timeIntervalSince(start)) }
-        }
+        let seconds = try timedPasses(iterations) { _ = try stylizer.stylize(picture) }
         try printMeasurement(stepSeconds: seconds, ["model": model, "width": width, "height": height])
     }
 }
@@ -87,12 +82,7 @@ struct AdaINTrainBenchmark: ParsableCommand {
             encoder: try VGG.load(architecture: .vgg19, path: nil), options: options,
             content: try TrainingDataset(directory: directory.appendingPathComponent("content").path, imageSize: imageSize),
             styles: try TrainingDataset(directory: directory.appendingPathComponent("style").path, imageSize: imageSize))
-        var seconds: [Double] = []
-        for step in 0..<iterations {
-            let start = Date()
-            trainer.trainStep()
-            if step > 0 { seconds.append(Date().timeIntervalSince(start)) }
-        }
+        let seconds = timedPasses(iterations) { trainer.trainStep() }
         try printMeasurement(stepSeconds: seconds, ["batch_size": batchSize, "image_size": imageSize])
     }
 }

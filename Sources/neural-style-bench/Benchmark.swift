@@ -77,6 +77,17 @@ struct GatysBenchmark: ParsableCommand {
     }
 }
 
+/// Seconds taken by each of `passes` runs of `body` except the first (set-up, not counted).
+func timedPasses(_ passes: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    var seconds: [Double] = []
+    for pass in 0..<passes {
+        let start = Date()
+        try body()
+        if pass > 0 { seconds.append(Date().timeIntervalSince(start)) }
+    }
+    return seconds
+}
+
 /// Prints one JSON line: the median, fastest and slowest of `stepSeconds`, peak memory, the
 /// gradient precision that ran (with the count of operations in each), and `fields`.
 func printMeasurement(stepSeconds: [Double], _ fields: [String: Any]) throws {

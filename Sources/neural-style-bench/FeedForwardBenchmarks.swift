@@ -63,12 +63,7 @@ struct TrainBenchmark: ParsableCommand {
             lossNetwork: try VGG.load(architecture: architecture, path: nil), options: options,
             styles: [benchmarkPicture(width: imageSize, height: imageSize, phase: 9)],
             dataset: try TrainingDataset(directory: directory.path, imageSize: imageSize))
-        var seconds: [Double] = []
-        for step in 0..<iterations {
-            let start = Date()
-            trainer.trainStep()
-            if step > 0 { seconds.append(Date().timeIntervalSince(start)) }
-        }
+        let seconds = timedPasses(iterations) { trainer.trainStep() }
         try printMeasurement(stepSeconds: seconds, ["batch_size": batchSize, "image_size": imageSize,
                                                     "channels": channels, "loss_network": lossNetwork])
     }
@@ -98,12 +93,7 @@ struct StylizeBenchmark: ParsableCommand {
         network.freeze()
         let stylizer = try Stylizer(network: network)
         let picture = benchmarkPicture(width: width, height: height, phase: 0)
-        var seconds: [Double] = []
-        for pass in 0..<iterations {
-            let start = Date()
-            _ = try stylizer.stylize(picture)
-            if pass > 0 { seconds.append(Date().timeIntervalSince(start)) }
-        }
+        let seconds = try timedPasses(iterations) { _ = try stylizer.stylize(picture) }
         try printMeasurement(stepSeconds: seconds, ["width": width, "height": height, "channels": channels])
     }
 }
