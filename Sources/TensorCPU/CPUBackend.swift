@@ -2,8 +2,8 @@ import CDNNL
 import Tensor
 
 /// The CPU backend: oneDNN for convolution, pooling, reorders and Gram matrices (AMX matmul,
-/// or `dnnl_sgemm` without AMX), and plain Swift loops (`parallelChunks`) for the cheap
-/// element-wise work.
+/// or `dnnl_sgemm` without AMX), our Winograd kernels for the wide 3×3 convolutions where
+/// oneDNN has none (AVX2), and plain Swift loops (`parallelChunks`) for the cheap element-wise work.
 ///
 /// Convolution outputs whose channels fill whole blocks stay in oneDNN's blocked layout (16 channels on AVX-512, 8 on AVX2),
 /// so a chain of convolutions never reorders between layers. Not thread-safe: one
@@ -20,8 +20,21 @@ public final class CPUBackend: ComputeBackend {
         case bfloat16
     }
 
+    /// Where 3×3 stride-1 convolutions run on `WinogradConvolution` instead of oneDNN's kernels.
+    public enum WinogradUse: String, CaseIterable, Sendable {
+        /// Never: oneDNN everywhere.
+        case never
+        /// Where it is faster than oneDNN: on CPUs without AVX-512 (oneDNN has Winograd kernels
+        /// of its own there), for convolutions of at least `WinogradConvolution.minimumChannels`.
+        case whereFaster
+        /// Wherever it can (every 8-channel-blocked 3×3 stride-1 convolution): for tests.
+        case always
+    }
+
     /// The precision of gradients through convolutions and Gram matrices.
     public let gradientPrecision: GradientPrecision
+    /// Where convolutions run on our Winograd kernels.
+    public let winograd: WinogradUse
     /// Input gradients of convolutions and Gram matrices computed so far in bfloat16 (on AMX)
     /// and in f32: what ran, which `gradientPrecision` only allows (bfloat16 needs AMX tiles).
     public private(set) var gradientOperations: (bfloat16: Int, float32: Int) = (0, 0)
@@ -47,9 +60,10 @@ public final class CPUBackend: ComputeBackend {
     }
 
     /// Creates the oneDNN engine and stream; `gradientPrecision` picks f32 or AMX bfloat16
-    /// for gradients (and the AMX Gram forward).
-    public init(gradientPrecision: GradientPrecision = .bfloat16) {
+    /// for gradients (and the AMX Gram forward), `winograd` where our Winograd kernels run.
+    public init(gradientPrecision: GradientPrecision = .bfloat16, winograd: WinogradUse = .whereFaster) {
         self.gradientPrecision = gradientPrecision
+        self.winograd = winograd
     }
 
     // MARK: memory and layout
@@ -122,6 +136,20 @@ public final class CPUBackend: ComputeBackend {
         return reordered
     }
 
+    /// Whether a convolution of an `inputShape` input runs on `WinogradConvolution`, as `winograd` asks.
+    private func usesWinograd(inputShape: [Int], outputChannels: Int, layout: Layout, geometry: WindowGeometry) -> Bool {
+        guard WinogradConvolution.supports(inputChannels: inputShape[1], outputChannels: outputChannels,
+                                           layout: layout, geometry: geometry) else { return false }
+        switch winograd {
+        case .never: return false
+        case .always: return true
+        case .whereFaster:
+            let outputShape = [inputShape[0], outputChannels, geometry.outputHeight(inputShape[2]),
+                               geometry.outputWidth(inputShape[3])]
+            return WinogradConvolution.isFaster(inputChannels: inputShape[1], outputShape: outputShape)
+        }
+    }
+
     /// Output channels rounded up to whole blocks, when a blocked input feeds a convolution whose
     /// outputs fill no whole block (a network's RGB output): oneDNN has only reference kernels for
     /// that, so the weights get zero filters up to a block and the extra channels are cut off.
@@ -173,6 +201,16 @@ public final class CPUBackend: ComputeBackend {
                                 applyingReLU: applyingReLU)
             return slice(y, axis: 1, range: 0..<weight.shape[0])
         }
+        if usesWinograd(inputShape: x.shape, outputChannels: weight.shape[0], layout: x.layout, geometry: geometry) {
+            let shape = [x.shape[0], weight.shape[0], geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3])]
+            let y = Tensor(shape: shape, layout: x.layout, storage: Storage(count: shape.reduce(1, *)))
+            WinogradConvolution.convolve(x.storage.pointer, shape: x.shape, weights: weight.storage.pointer,
+                                         weightShape: weight.shape, forInputGradient: false,
+                                         bias: bias?.storage.pointer, applyingReLU: applyingReLU,
+                                         padding: (geometry.padding.top, geometry.padding.left),
+                                         outputHeight: shape[2], outputWidth: shape[3], into: y.storage.pointer)
+            return y
+        }
         let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weight.shape,
                                        geometry: geometry, withBias: bias != nil, fusedReLU: applyingReLU))
         let weightsFormat = plan.forward.memoryDescriptor(dnnl_query_weights_md)
@@ -208,6 +246,18 @@ public final class CPUBackend: ComputeBackend {
             return convolutionBackwardData(zeroExtended(reorder(masked, to: .plain), axis: 1, to: padded), reluMask: nil,
                                            weight: zeroExtended(weight, axis: 0, to: padded), inputShape: inputShape,
                                            inputLayout: inputLayout, geometry: geometry)
+        }
+        if usesWinograd(inputShape: inputShape, outputChannels: weight.shape[0], layout: inputLayout, geometry: geometry) {
+            gradientOperations.float32 += 1
+            var dy = reorder(dy, to: inputLayout)
+            if let reluMask { dy = reluBackward(dy, mask: ReLUMask.from(reluMask)) }
+            let dx = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
+            let padding = WinogradConvolution.backwardPadding(geometry.padding)
+            WinogradConvolution.convolve(dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
+                                         weightShape: weight.shape, forInputGradient: true, bias: nil, applyingReLU: false,
+                                         padding: (padding.top, padding.left),
+                                         outputHeight: inputShape[2], outputWidth: inputShape[3], into: dx.storage.pointer)
+            return dx
         }
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,
                                        geometry: geometry, withBias: false, fusedReLU: false))

@@ -13,7 +13,7 @@ struct Benchmark: ParsableCommand {
         commandName: "neural-style-bench",
         abstract: "Measure the engine; prints one JSON line per measurement.",
         subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self, ModelBenchmark.self,
-                      AdaINTrainBenchmark.self])
+                      AdaINTrainBenchmark.self, ConvolutionBenchmark.self])
 }
 
 /// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,
@@ -44,6 +44,9 @@ struct GatysBenchmark: ParsableCommand {
     @Option(help: "Gradients through convolutions and Gram matrices: bfloat16 (AMX) or float32.")
     var gradientPrecision = "bfloat16"
 
+    @Option(help: "Where our Winograd kernels run: never, whereFaster or always.")
+    var winograd = "whereFaster"
+
     func validate() throws {
         guard width > 0, height > 0, iterations >= 2 else {
             throw ValidationError("--width and --height must be positive and --iterations at least 2")
@@ -54,7 +57,10 @@ struct GatysBenchmark: ParsableCommand {
         guard let precision = GradientPrecision(rawValue: gradientPrecision) else {
             throw ValidationError("--gradient-precision must be bfloat16 or float32")
         }
-        prepareComputeBackend(gradientPrecision: precision)
+        guard let winogradUse = CPUBackend.WinogradUse(rawValue: winograd) else {
+            throw ValidationError("--winograd must be never, whereFaster or always")
+        }
+        Backend.current = CPUBackend(gradientPrecision: precision, winograd: winogradUse)
         let network = try VGG.load(path: weights)
         let contentImage = try ImageFile.read(content).resized(width: width, height: height)
         let styleImage = try ImageFile.read(style).resized(width: width, height: height)
@@ -71,7 +77,8 @@ struct GatysBenchmark: ParsableCommand {
         guard !seconds.isEmpty else { throw ValidationError("need at least 2 iterations") }
         // The first loss (at the content picture) lets a comparison check that both sides
         // optimise the same objective from the same start.
-        try printMeasurement(stepSeconds: seconds, ["gradient_precision_requested": gradientPrecision, "width": width,
+        try printMeasurement(stepSeconds: seconds, ["gradient_precision_requested": gradientPrecision,
+                                                    "winograd": winograd, "width": width,
                                                     "height": height, "evaluations": losses.count,
                                                     "first_loss": Double(losses[0]), "last_loss": Double(losses.last!)])
     }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Tensor
+import TensorCPU
+
+/// Our Winograd kernels against oneDNN's on the 3×3 convolutions of VGG-19 and TransformerNet:
+/// forward and input-gradient times, alternated, and the largest difference between the two.
+struct ConvolutionBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "winograd",
+        abstract: "Time 3×3 convolutions on our Winograd kernels and on oneDNN's, one JSON line per shape.")
+
+    @Option(help: "Picture height (VGG-19 layers run at it and its halvings).")
+    var height = 354
+
+    @Option(help: "Picture width.")
+    var width = 512
+
+    @Option(help: "Timed passes of each kernel per shape (plus one untimed).")
+    var passes = 5
+
+    func run() throws {
+        let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
+        let oneDNN = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        // (input channels, output channels, scale of the picture)
+        let shapes = [(64, 64, 1), (128, 128, 2), (256, 256, 4), (512, 512, 8), (512, 512, 16),
+                      (32, 32, 1), (64, 128, 2), (128, 256, 4), (256, 512, 8)]
+        var generator = SeededGenerator(seed: 1)
+        for (inputs, outputs, scale) in shapes {
+            let shape = [1, inputs, height / scale, width / scale]
+            let x = (0..<shape.reduce(1, *)).map { _ in Float.random(in: 0...1, using: &generator) }
+            let w = (0..<outputs * inputs * 9).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
+            let geometry = WindowGeometry(kernel: 3, padding: 1)
+            var results: [String: [Double]] = [:]
+            var outputsOf: [String: [Float]] = [:]
+            // Fixed weights, as in Gatys: each kernel prepares (reorders or transforms) them once.
+            let weights = [winograd.upload(w, shape: [outputs, inputs, 3, 3]), oneDNN.upload(w, shape: [outputs, inputs, 3, 3])]
+            for round in 0...passes {
+                for (index, (name, backend)) in [("winograd", winograd), ("onednn", oneDNN)].enumerated() {
+                    let input = backend.reorder(backend.upload(x, shape: shape), to: .channelsBlocked8)
+                    let weight = weights[index]
+                    var start = Date()
+                    let y = backend.convolution(input, weight: weight, bias: nil, geometry: geometry, applyingReLU: false)
+                    let forward = Date().timeIntervalSince(start)
+                    start = Date()
+                    let dx = backend.convolutionBackwardData(y, reluMask: nil, weight: weight, inputShape: shape,
+                                                             inputLayout: input.layout, geometry: geometry)
+                    let backward = Date().timeIntervalSince(start)
+                    if round > 0 {
+                        results["\(name)_forward_s", default: []].append(forward)
+                        results["\(name)_backward_s", default: []].append(backward)
+                    } else {
+                        outputsOf[name] = backend.download(backend.reorder(dx, to: .plain))
+                    }
+                }
+            }
+            let (a, b) = (outputsOf["winograd"]!, outputsOf["onednn"]!)
+            let scaleOfOutputs = b.map(abs).max()!
+            let largestDifference = zip(a, b).map { abs($0 - $1) }.max()! / scaleOfOutputs
+            var line: [String: Any] = ["inputs": inputs, "outputs": outputs, "height": shape[2], "width": shape[3],
+                                       "largest_relative_difference": Double(largestDifference)]
+            for (key, values) in results { line[key] = values.sorted()[values.count / 2] }
+            line["forward_ratio"] = (line["winograd_forward_s"] as! Double) / (line["onednn_forward_s"] as! Double)
+            line["backward_ratio"] = (line["winograd_backward_s"] as! Double) / (line["onednn_backward_s"] as! Double)
+            let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+            print(String(decoding: json, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Tensor
+import TensorCPU
+import TensorTestSupport
+import XCTest
+
+/// Our F(4×4, 3×3) Winograd kernels against the written-out definition of convolution, on
+/// every padding they take and on sizes that leave partial tiles, and by finite differences.
+final class WinogradTests: XCTestCase {
+    private let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
+    private let paddings = [Padding2D(1), Padding2D(0), Padding2D(2), Padding2D(top: 0, bottom: 1, left: 2, right: 1)]
+
+    override func setUp() { installBackend() }
+
+    func testForwardMatchesTheDefinitionWithBiasAndReLU() {
+        for (index, padding) in paddings.enumerated() {
+            for (height, width) in [(11, 9), (4, 4), (3, 5)] {
+                let shape = [2, 16, height, width]
+                let (x, w, b) = (randomValues(shape.reduce(1, *), seed: 1), randomValues(24 * 16 * 9, seed: 2),
+                                 randomValues(24, seed: 3))
+                let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
+                for relu in [false, true] {
+                    let y = winograd.convolution(winograd.reorder(winograd.upload(x, shape: shape), to: .channelsBlocked8),
+                                                 weight: winograd.upload(w, shape: [24, 16, 3, 3]),
+                                                 bias: winograd.upload(b, shape: [24]), geometry: geometry,
+                                                 applyingReLU: relu)
+                    var expected = convolutionByDefinition(x, shape: shape, weights: w, outputs: 24, padding: padding)
+                    let plane = y.shape[2] * y.shape[3]
+                    for i in expected.indices {
+                        expected[i] += b[i / plane % 24]
+                        if relu { expected[i] = max(0, expected[i]) }
+                    }
+                    XCTAssertEqual(y.layout, .channelsBlocked8)
+                    assertClose(winograd.download(winograd.reorder(y, to: .plain)), expected,
+                                "padding \(index), \(height)×\(width), ReLU \(relu)")
+                }
+            }
+        }
+    }
+
+    func testInputGradientMatchesTheDefinition() {
+        for (index, padding) in paddings.enumerated() {
+            let shape = [2, 16, 10, 7]
+            let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
+            let outputShape = [2, 8, geometry.outputHeight(10), geometry.outputWidth(7)]
+            let (dy, w) = (randomValues(outputShape.reduce(1, *), seed: 4), randomValues(8 * 16 * 9, seed: 5))
+            let dx = winograd.convolutionBackwardData(
+                winograd.reorder(winograd.upload(dy, shape: outputShape), to: .channelsBlocked8), reluMask: nil,
+                weight: winograd.upload(w, shape: [8, 16, 3, 3]), inputShape: shape, inputLayout: .channelsBlocked8,
+                geometry: geometry)
+            // dx[c, y, x] = Σ dy[o, y + top − i, x + left − j] · w[o, c, i, j]
+            var expected = [Float](repeating: 0, count: shape.reduce(1, *))
+            let (oh, ow) = (outputShape[2], outputShape[3])
+            for n in 0..<2 { for c in 0..<16 { for y in 0..<10 { for x in 0..<7 {
+                var sum: Float = 0
+                for o in 0..<8 { for i in 0..<3 { for j in 0..<3 {
+                    let (r, q) = (y + padding.top - i, x + padding.left - j)
+                    guard r >= 0, r < oh, q >= 0, q < ow else { continue }
+                    sum += dy[((n * 8 + o) * oh + r) * ow + q] * w[((o * 16 + c) * 3 + i) * 3 + j]
+                } } }
+                expected[((n * 16 + c) * 10 + y) * 7 + x] = sum
+            } } } }
+            assertClose(winograd.download(winograd.reorder(dx, to: .plain)), expected, "padding \(index)")
+        }
+    }
+
+    func testGradientsByFiniteDifferences() {
+        let saved = Backend.current
+        defer { Backend.current = saved }
+        Backend.current = winograd
+        let x = randomTensor([1, 16, 9, 7], layout: .channelsBlocked8, seed: 6)
+        let w = randomTensor([8, 16, 3, 3], seed: 7), b = randomTensor([8], seed: 8)
+        for padding in paddings {
+            assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: padding) }
+        }
+    }
+
+    /// Convolution of NCHW `x` with OIHW 3×3 `weights`, summed in double precision.
+    private func convolutionByDefinition(_ x: [Float], shape: [Int], weights: [Float], outputs: Int,
+                                         padding: Padding2D) -> [Float] {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let (oh, ow) = (h + padding.top + padding.bottom - 2, w + padding.left + padding.right - 2)
+        var y = [Float](repeating: 0, count: n * outputs * oh * ow)
+        for image in 0..<n { for o in 0..<outputs { for r in 0..<oh { for q in 0..<ow {
+            var sum = 0.0
+            for channel in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let (row, column) = (r + i - padding.top, q + j - padding.left)
+                guard row >= 0, row < h, column >= 0, column < w else { continue }
+                sum += Double(x[((image * c + channel) * h + row) * w + column])
+                    * Double(weights[((o * c + channel) * 3 + i) * 3 + j])
+            } } }
+            y[((image * outputs + o) * oh + r) * ow + q] = Float(sum)
+        } } } }
+        return y
+    }
+
+    /// Equal within 1e-5 of the largest expected magnitude (F(4×4, 3×3) in f32 is ~1e-6).
+    private func assertClose(_ actual: [Float], _ expected: [Float], _ message: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
+        let scale = expected.map(abs).max() ?? 1
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-5 * scale, message, file: file, line: line)
+    }
+}
