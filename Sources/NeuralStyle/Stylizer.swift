@@ -79,10 +79,7 @@ public struct Stylizer {
     /// `image` in the network's style (samples clamped to 0…255); pictures under the
     /// network's `minimumSide` on a side are refused.
     public func stylize(_ image: Image) throws -> Image {
-        guard min(image.width, image.height) >= network.minimumSide else {
-            throw StyleTransferError.badOption("a \(image.width)×\(image.height) picture is too small to stylise "
-                                               + "(at least \(network.minimumSide) pixels a side)")
-        }
+        try checkSides(of: image)
         return withoutGradients {
             let pixels = network.pixels
             let x = pixels.tensor(rgb: image.samples, width: image.width, height: image.height)
@@ -98,13 +95,21 @@ public struct Stylizer {
             return Image(width: image.width, height: image.height, samples: samples)
         }
     }
+
+    /// Refuses a picture under the network's `minimumSide` on a side.
+    func checkSides(of image: Image) throws {
+        guard min(image.width, image.height) >= network.minimumSide else {
+            throw StyleTransferError.badOption("a \(image.width)×\(image.height) picture is too small to stylise "
+                                               + "(at least \(network.minimumSide) pixels a side)")
+        }
+    }
 }
 
 extension StylizingNetwork {
-    /// Bytes a picture of `width`×`height` needs while it is stylised (activations at full
-    /// size, padded copies and the result): an upper estimate.
-    public func estimatedBytes(width: Int, height: Int) -> Int {
-        (width + 8) * (height + 8) * 4 * floatsPerPixel
+    /// Bytes `pictures` pictures of `width`×`height` need while they are stylised in one pass
+    /// (activations at full size, padded copies and the results): an upper estimate.
+    public func estimatedBytes(width: Int, height: Int, pictures: Int = 1) -> Int {
+        pictures * (width + 8) * (height + 8) * 4 * floatsPerPixel
     }
 
     /// The largest `width`×`height` with this aspect ratio whose estimate fits in `bytes`.

@@ -12,8 +12,8 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neural-style-bench",
         abstract: "Measure the engine; prints one JSON line per measurement.",
-        subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self, ModelBenchmark.self,
-                      AdaINTrainBenchmark.self, ConvolutionBenchmark.self])
+        subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self, StylizeBatchBenchmark.self,
+                      ModelBenchmark.self, AdaINTrainBenchmark.self, ConvolutionBenchmark.self])
 }
 
 /// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,

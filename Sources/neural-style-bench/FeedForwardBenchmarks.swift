@@ -97,3 +97,63 @@ struct StylizeBenchmark: ParsableCommand {
         try printMeasurement(stepSeconds: seconds, ["width": width, "height": height, "channels": channels])
     }
 }
+
+/// Seconds per stylised picture when the same pictures go through a feed-forward model one per
+/// pass and in batches of several (`Stylizer.stylize(batch:)`), the batch sizes taken in
+/// alternating order over rounds so that a change in the machine's load falls on all of them.
+struct StylizeBatchBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize-batch",
+        abstract: "Time stylising the same pictures one per pass and in batches; one JSON line per batch size.")
+
+    @Option(help: "A model file, an installed model's name, or 'random' for a random full-width TransformerNet.")
+    var model = "models/starry-night.safetensors"
+
+    @Option(help: "How many pictures.")
+    var pictures = 8
+
+    @Option(help: "Width in pixels.")
+    var width = 256
+
+    @Option(help: "Height in pixels.")
+    var height = 256
+
+    @Option(help: "Batch sizes to compare, comma-separated (1: one picture per pass).")
+    var batchSizes = "1,2,4"
+
+    @Option(help: "Rounds; each times every batch size once, after an untimed pass of it.")
+    var rounds = 3
+
+    func run() throws {
+        let sizes = batchSizes.split(separator: ",").compactMap { Int($0) }
+        guard rounds >= 1, pictures >= 1, width > 0, height > 0, !sizes.isEmpty, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--rounds and --pictures must be positive, --batch-sizes positive integers")
+        }
+        prepareComputeBackend()
+        let network: any StylizingNetwork = model == "random" ? TransformerNet(channels: 32, seed: 1)
+            : try StyleModelFile(contentsOf: try InstalledModels.path(of: model)).network
+        network.freeze()
+        let stylizer = try Stylizer(network: network)
+        guard stylizer.paintsBatches else { throw ValidationError("this model paints one picture per pass") }
+        let inputs = (0..<pictures).map { benchmarkPicture(width: width, height: height, phase: Double($0)) }
+        var perPicture: [Int: [Double]] = [:]
+        for round in 0..<rounds {
+            for batchSize in round % 2 == 0 ? sizes : sizes.reversed() {
+                let seconds = try timedPasses(2) {
+                    for start in stride(from: 0, to: pictures, by: batchSize) {
+                        _ = try stylizer.stylize(batch: Array(inputs[start..<min(start + batchSize, pictures)]))
+                    }
+                }
+                perPicture[batchSize, default: []] += seconds.map { $0 / Double(pictures) }
+            }
+        }
+        let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+        let single = perPicture[1].map(median)
+        for batchSize in sizes {
+            var fields: [String: Any] = ["model": model, "pictures": pictures, "width": width, "height": height,
+                                         "batch_size": batchSize, "unit": "seconds per picture"]
+            if let single { fields["ratio_to_one_per_pass"] = median(perPicture[batchSize]!) / single }
+            try printMeasurement(stepSeconds: perPicture[batchSize]!, fields)
+        }
+    }
+}

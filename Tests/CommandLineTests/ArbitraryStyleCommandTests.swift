@@ -39,6 +39,8 @@ final class ArbitraryStyleCommandTests: CommandLineTestCase {
         assertOneLineError(run(stylize + bad + ["--style-image", style, "--style-blend-weights", "0"]),
                            contains: "positive sum")
         assertOneLineError(run(stylize + bad + ["--style-image", style, "--strength", "1.5"]), contains: "between 0 and 1")
+        assertOneLineError(run(stylize + bad + ["--style-image", style, "--batch-size", "2"]),
+                           contains: "--batch-size is for models that paint their own styles")
         if FileManager.default.fileExists(atPath: models + "/magenta-26.safetensors") {
             assertOneLineError(run(["stylize", "--model", "magenta-26", "--input", input, "--style-image", style] + bad),
                                contains: "paints its own styles")

@@ -65,6 +65,43 @@ final class FeedForwardCommandTests: CommandLineTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.png")))
     }
 
+    func testStylizeBatchesAFolderOfMixedSizesAsOneByOne() throws {
+        let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../models/starry-night.safetensors").standardized.path
+        try FileManager.default.createDirectory(atPath: path("photos"), withIntermediateDirectories: true)
+        // Three pictures of one size (a full batch of 2 and one left over), two of another, then
+        // four more sizes: the fourth of those sends d's batch off alone, as at most four sizes wait.
+        let sizes = [("a", 12, 9), ("b", 9, 12), ("c", 12, 9), ("d", 12, 9), ("e", 9, 12),
+                     ("f", 10, 10), ("g", 11, 10), ("h", 10, 11), ("i", 12, 12), ("j", 10, 10)]
+        for (index, (name, width, height)) in sizes.enumerated() {
+            _ = png("photos/\(name).png", width: width, height: height) { x, y in
+                (UInt8((x * 20 + index * 40) % 256), UInt8((y * 25) % 256), UInt8((x * y * 7 + index * 90) % 256))
+            }
+        }
+        let single = run(["stylize", "--model", model, "--input", path("photos"), "--output", path("single")])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let batched = run(["stylize", "--model", model, "--input", path("photos"), "--output", path("batched"),
+                           "--batch-size", "2"])
+        XCTAssertEqual(batched.status, 0, batched.stderr)
+        let lines = batched.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 10, batched.stdout)
+        for (line, (counter, name)) in zip(lines, ["a", "c", "b", "e", "d", "f", "j", "g", "h", "i"].enumerated()) {
+            XCTAssertTrue(line.hasPrefix("[\(counter + 1)/10] Wrote \(path("batched/\(name).png"))"), line)
+        }
+        XCTAssertEqual(lines.filter { $0.contains("for a batch of 2") }.count, 6, batched.stdout)
+        for (name, width, height) in sizes {
+            let output = try Data(contentsOf: URL(fileURLWithPath: path("batched/\(name).png")))
+            XCTAssertEqual(output, try Data(contentsOf: URL(fileURLWithPath: path("single/\(name).png"))), name)
+            let header = [UInt8](output.prefix(24))
+            let (writtenWidth, writtenHeight) = (header[16..<20].reduce(0) { $0 << 8 | Int($1) },
+                                                 header[20..<24].reduce(0) { $0 << 8 | Int($1) })
+            XCTAssertEqual([writtenWidth, writtenHeight], [width, height], name)
+        }
+        assertOneLineError(run(["stylize", "--model", model, "--input", path("photos"), "--output", path("bad"),
+                                "--batch-size", "0"]), contains: "--batch-size must be positive")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad")))
+    }
+
     func testShortTrainingRunWritesAModelLogAndCheckpointThatStylizeUses() throws {
         let photo = cache + "/pictures/building.jpg", painting = cache + "/pictures/starry_night.jpg"
         guard FileManager.default.fileExists(atPath: cache + "/vgg16.safetensors"),

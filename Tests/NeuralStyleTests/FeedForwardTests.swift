@@ -31,6 +31,46 @@ final class FeedForwardTests: XCTestCase {
         XCTAssertThrowsError(try Stylizer(network: network).stylize(syntheticImage(width: 4, height: 9, phase: 1)))
     }
 
+    func testABatchedForwardEqualsEachPicturesOwnForward() throws {
+        // Two styles whose instance-norm rows differ, so that each sample's row of the mix matters.
+        let network = TransformerNet(channels: 4, styles: 2, seed: 7)
+        var generator = SeededGenerator(seed: 11)
+        var changed: [String: Tensor] = [:]
+        for (name, tensor) in network.namedParameters() {
+            let norm = name.hasPrefix("in") || name.contains(".in")
+            changed[name] = Tensor(shape: tensor.shape, values: tensor.toArray().map {
+                norm ? $0 + Float.random(in: -0.5...0.5, using: &generator) : $0
+            })
+        }
+        try network.load(changed)
+        network.freeze()
+        let pictures = (0..<3).map { syntheticImage(width: 13, height: 10, phase: Double($0) * 1.7) }
+        let inputs = pictures.map { network.pixels.tensor(rgb: $0.samples, width: 13, height: 10) }
+        let rows: [[Float]] = [[1, 0], [0, 1], [0.3, 0.7]]
+        withoutGradients {
+            let batched = network.stylize(Tensor.concatenate(inputs, axis: 0),
+                                          style: .mix(Tensor(shape: [3, 2], values: rows.flatMap { $0 })))
+            XCTAssertEqual(batched.shape, [3, 3, 10, 13])
+            for index in 0..<3 {
+                let alone = network.stylize(inputs[index], style: .mix(Tensor(shape: [1, 2], values: rows[index]))).toArray()
+                let sample = batched.slice(axis: 0, index..<(index + 1)).toArray()
+                XCTAssertEqual(sample.count, alone.count)
+                let worst = zip(sample, alone).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                XCTAssertLessThanOrEqual(worst, 1e-5, "picture \(index)")
+            }
+        }
+        let stylizer = try Stylizer(network: network, styleWeights: [0.3, 0.7])
+        XCTAssertTrue(stylizer.paintsBatches)
+        let painted = try stylizer.stylize(batch: pictures)
+        for (batched, picture) in zip(painted, pictures) {
+            let alone = try stylizer.stylize(picture)
+            XCTAssertEqual([batched.width, batched.height], [13, 10])
+            XCTAssertLessThanOrEqual(zip(batched.samples, alone.samples).map { abs($0 - $1) }.max()!, 255e-5)
+        }
+        XCTAssertThrowsError(try stylizer.stylize(batch: [syntheticImage(width: 4, height: 9, phase: 0),
+                                                          syntheticImage(width: 4, height: 9, phase: 1)]))
+    }
+
     func testModelFileRoundTripsAndRefusesForeignFiles() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
