@@ -11,7 +11,12 @@ public func prepareComputeBackend() {
     if !Backend.isInstalled { Backend.current = CPUBackend() }
 }
 
-/// Installs the CPU backend with the given gradient precision, replacing any other.
-public func prepareComputeBackend(gradientPrecision: GradientPrecision) {
-    Backend.current = CPUBackend(gradientPrecision: gradientPrecision)
+/// Where 3×3 convolutions run by Winograd's algorithm: `.whereFaster` (CPUs without AVX-512,
+/// wide layers; values within about 1e-6 relative of direct convolution) or `.never`.
+public typealias WinogradUse = CPUBackend.WinogradUse
+
+/// Installs the CPU backend with the given gradient precision and use of Winograd's algorithm,
+/// replacing any other.
+public func prepareComputeBackend(gradientPrecision: GradientPrecision, winograd: WinogradUse = .whereFaster) {
+    Backend.current = CPUBackend(gradientPrecision: gradientPrecision, winograd: winograd)
 }

@@ -44,8 +44,8 @@ struct GatysBenchmark: ParsableCommand {
     @Option(help: "Gradients through convolutions and Gram matrices: bfloat16 (AMX) or float32.")
     var gradientPrecision = "bfloat16"
 
-    @Option(help: "Where our Winograd kernels run: never, whereFaster or always.")
-    var winograd = "whereFaster"
+    @Option(help: "Where our Winograd kernels run: never (as neural-style without --fast-convolutions), whereFaster or always.")
+    var winograd = "never"
 
     func validate() throws {
         guard width > 0, height > 0, iterations >= 2 else {

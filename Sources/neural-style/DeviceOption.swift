@@ -15,9 +15,9 @@ struct DeviceOption: ParsableArguments {
     var device = DeviceChoice.auto
 
     /// Installs the chosen device's backend.
-    func install(gradientPrecision: GradientPrecision = .bfloat16) {
+    func install(gradientPrecision: GradientPrecision = .bfloat16, winograd: WinogradUse = .whereFaster) {
         switch device {
-        case .auto, .cpu: prepareComputeBackend(gradientPrecision: gradientPrecision)
+        case .auto, .cpu: prepareComputeBackend(gradientPrecision: gradientPrecision, winograd: winograd)
         }
     }
 }

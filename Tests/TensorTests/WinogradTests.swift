@@ -74,6 +74,29 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    func testWhereFasterTakesOnlyWideConvolutionsOfManyTiles() {
+        let fast = CPUBackend(gradientPrecision: .float32, winograd: .whereFaster)
+        let direct = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        // 128 channels on 12×12 tiles: Winograd (within 1e-5, but not bit for bit); 64 channels,
+        // or 128 on 6×6 tiles: oneDNN's direct kernels on both backends, bit for bit.
+        for (channels, side, winograd) in [(128, 48, true), (64, 48, false), (128, 24, false)] {
+            let shape = [1, channels, side, side]
+            let (x, w) = (randomValues(shape.reduce(1, *), seed: 9), randomValues(channels * channels * 9, seed: 10))
+            let outputs = [fast, direct].map { backend in
+                let y = backend.convolution(backend.reorder(backend.upload(x, shape: shape), to: .channelsBlocked8),
+                                            weight: backend.upload(w, shape: [channels, channels, 3, 3]), bias: nil,
+                                            geometry: WindowGeometry(kernel: 3, padding: 1), applyingReLU: false)
+                return backend.download(backend.reorder(y, to: .plain))
+            }
+            if winograd {
+                XCTAssertNotEqual(outputs[0], outputs[1], "\(channels) channels, \(side)²")
+                assertClose(outputs[0], outputs[1], "\(channels) channels, \(side)²")
+            } else {
+                XCTAssertEqual(outputs[0], outputs[1], "\(channels) channels, \(side)²")
+            }
+        }
+    }
+
     /// Convolution of NCHW `x` with OIHW 3×3 `weights`, summed in double precision.
     private func convolutionByDefinition(_ x: [Float], shape: [Int], weights: [Float], outputs: Int,
                                          padding: Padding2D) -> [Float] {
