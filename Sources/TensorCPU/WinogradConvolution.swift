@@ -9,7 +9,8 @@ import Tensor
 /// quarter: the 6×6 input tiles and the filters are transformed (`Bᵀ d B`, `G g Gᵀ`), the 36
 /// tile positions become 36 matrix products over channels (`dnnl_sgemm`), and `Aᵀ m A` turns the
 /// products back into outputs. The transforms use the interpolation points 0, ±1, ±2, ∞, which
-/// keep f32 results within about 1e-6 of direct convolution, relative to the outputs' scale.
+/// keep f32 results within a few 1e-6 of direct convolution, relative to the outputs' largest
+/// value.
 ///
 /// The input gradient of such a convolution is itself one (the filters transposed and rotated
 /// by 180°, the padding `2 − p`), so the same code runs the backward pass.

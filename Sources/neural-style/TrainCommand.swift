@@ -129,6 +129,15 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var deviceOption: DeviceOption
 
+    @Flag(help: """
+        With --arbitrary adain: run the wide 3×3 convolutions by Winograd's algorithm where oneDNN \
+        has none (CPUs without AVX-512). Their values differ from direct convolution by about 1e-6 \
+        (relative), which Adam amplifies into a different path from PyTorch's within a few steps, \
+        so AdaIN training uses direct convolutions unless asked. Feed-forward (TransformerNet) \
+        training always uses them: it follows PyTorch's path with them.
+        """)
+    var fastConvolutions = false
+
     @Option(help: ArgumentHelp("Loss-network weights (default: the cache's file for --loss-network).", valueName: "file"))
     var weights: String?
 
@@ -183,7 +192,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train() throws {
         if arbitrary == .adain { try adaINOptions().validate() } else { _ = try makeOptions() }
-        deviceOption.install()
+        deviceOption.install(winograd: arbitrary == .adain && !fastConvolutions ? .never : .whereFaster)
         guard (arbitrary == nil) == (style != nil), (arbitrary == nil) == (styleDataset == nil) else {
             throw StyleTransferError.badOption(arbitrary == nil ? "give --style (--style-dataset goes with --arbitrary)"
                                                                 : "--arbitrary trains on --style-dataset, not --style")

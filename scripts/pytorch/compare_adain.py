@@ -122,6 +122,10 @@ def main():
                     "--iterations", str(args.iterations), "--batch-size", str(len(names)), "--image-size", "256",
                     "--load-size", "256", "--log", str(log), "--print-every", "0"], check=True, stdout=subprocess.DEVNULL)
     ours = [json.loads(line) for line in log.read_text().splitlines()]
+    print(f"{'step':>4} {'ours total':>12} {'pytorch total':>14} {'relative':>9}")
+    for mine, theirs in zip(ours, records):
+        print(f"{mine['iteration']:>4} {mine['total']:>12.6g} {theirs['total']:>14.6g} "
+              f"{relative(mine['total'], theirs['total']):>9.2e}")
     first, last = ours[0], ours[-1]
     for key in ("content", "style", "total"):
         error = relative(first[key], records[0][key])
