@@ -44,11 +44,14 @@ public struct StyleModelFile {
 
     /// The names of the styles the model knows, in index order (`style-names`, else `style`,
     /// else "style K").
-    public var styleNames: [String] {
-        if let names = metadata["style-names"]?.split(separator: "\n").map(String.init),
-           names.count == network.styleCount { return names }
-        if network.styleCount == 1, let style = metadata["style"] { return [style] }
-        return (0..<network.styleCount).map { "style \($0)" }
+    public var styleNames: [String] { StyleModelFile.styleNames(metadata: metadata, count: network.styleCount) }
+
+    /// The names of a network's `count` styles as `metadata` records them, in index order
+    /// (`style-names`, else `style`, else "style K").
+    public static func styleNames(metadata: [String: String], count: Int) -> [String] {
+        if let names = metadata["style-names"]?.split(separator: "\n").map(String.init), names.count == count { return names }
+        if count == 1, let style = metadata["style"] { return [style] }
+        return (0..<count).map { "style \($0)" }
     }
 
     /// Reads a model written by `write(to:)`; a truncated, damaged or foreign file is one clear error.

@@ -15,6 +15,7 @@ struct TrainCommand: ParsableCommand {
             + "fast_neural_style defaults), or an AdaIN decoder for any style (--arbitrary adain).",
         discussion: """
             Examples: neural-style train --style starry_night.jpg --dataset photos/ --output starry.safetensors
+                      neural-style train --init-model starry.safetensors --new-styles wave.jpg --dataset photos/ --output two.safetensors
                       neural-style train --arbitrary adain --dataset photos/ --style-dataset paintings/ --output adain.safetensors
             """)
 
@@ -32,6 +33,13 @@ struct TrainCommand: ParsableCommand {
                                + "for all (conditional instance norm; stylize picks one with --style-index or mixes "
                                + "them with --style-mix).", valueName: "file[,file…]|dir"))
     var style: String?
+
+    @Option(help: ArgumentHelp("Styles to add to the trained network of --init-model (one style or several), instead "
+                               + "of --style: only their instance-norm γ/β rows are trained, each new row starting "
+                               + "from the mean of the model's rows, one new style per step in turn; its convolutions "
+                               + "and old styles stay exactly as they were. The output paints the old styles and then "
+                               + "these (--style-index).", valueName: "file[,file…]|dir"))
+    var newStyles: String?
 
     @Option(help: ArgumentHelp("With --arbitrary: a folder of style pictures (searched recursively).", valueName: "dir"))
     var styleDataset: String?
@@ -87,7 +95,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Network width: 32 as published, 16 for half width (4× fewer operations).")
     var channels = 32
 
-    @Option(help: ArgumentHelp("Start from these weights: one of our models, or a pytorch/examples .pth.",
+    @Option(help: ArgumentHelp("Start from these weights: one of our models, or a pytorch/examples .pth (with "
+                               + "--new-styles: the trained network to add styles to).",
                                valueName: "model|file.pth"))
     var initModel: String?
 
@@ -166,9 +175,9 @@ struct TrainCommand: ParsableCommand {
         return options
     }
 
-    /// The style pictures `--style` names: one file, a comma-separated list, or a folder's pictures (sorted).
-    private func stylePaths() throws -> [String] {
-        let style = self.style ?? ""
+    /// The style pictures `style` (`--style` or `--new-styles`) names: one file, a comma-separated
+    /// list, or a folder's pictures (sorted).
+    private func stylePaths(_ style: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: style, isDirectory: &isDirectory), isDirectory.boolValue else {
             return style.split(separator: ",").map(String.init)
@@ -193,7 +202,14 @@ struct TrainCommand: ParsableCommand {
     private func train() throws {
         if arbitrary == .adain { try adaINOptions().validate() } else { _ = try makeOptions() }
         deviceOption.install(winograd: arbitrary == .adain && !fastConvolutions ? .never : .whereFaster)
-        guard (arbitrary == nil) == (style != nil), (arbitrary == nil) == (styleDataset == nil) else {
+        if newStyles != nil {
+            guard style == nil else { throw StyleTransferError.badOption("give --style or --new-styles, not both") }
+            guard arbitrary == nil else { throw StyleTransferError.badOption("--new-styles is not for --arbitrary") }
+            guard initModel != nil else {
+                throw StyleTransferError.badOption("--new-styles needs --init-model: the trained network to add the styles to")
+            }
+        }
+        guard (arbitrary == nil) == (style != nil || newStyles != nil), (arbitrary == nil) == (styleDataset == nil) else {
             throw StyleTransferError.badOption(arbitrary == nil ? "give --style (--style-dataset goes with --arbitrary)"
                                                                 : "--arbitrary trains on --style-dataset, not --style")
         }
@@ -251,22 +267,33 @@ struct TrainCommand: ParsableCommand {
         -> (trainer: any ResumableTrainer, description: String,
                   writeModel: (_ path: String, _ halfPrecision: Bool) throws -> Void) {
         let options = try makeOptions()
-        let stylePaths = try self.stylePaths()
+        let stylePaths = try self.stylePaths(newStyles ?? style ?? "")
         let styleImages = try stylePaths.map { try ImageFile.read($0) }
         let photos = try loadDataset(dataset, side: imageSize)
         let vgg = try VGG.load(architecture: lossNetwork, path: weights)
         let trainer = try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: styleImages, dataset: photos,
-                                             initialWeights: initial)
+                                             initialWeights: initial, addingStyles: newStyles != nil)
+        let oldStyles = trainer.trainedStyles.lowerBound
         let description = "Training on \(photos.count) photographs, \(trainer.totalSteps) steps of \(options.batchSize), "
             + "width \(trainer.network.channels)" + (styleImages.count > 1 ? ", \(styleImages.count) styles in turn" : "")
+            + (newStyles != nil ? ", added to the \(oldStyles) of \(initModel ?? "") (only their γ/β)" : "")
+        let oldNames = newStyles == nil ? [] : initModelStyleNames(count: oldStyles)
         return (trainer, description, { path, halfPrecision in
-            var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: stylePaths.count)
-            let styleNames = stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
-            metadata[stylePaths.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
+            var metadata = StyleModelFile.baseMetadata(channels: trainer.network.channels, styles: trainer.network.styles)
+            let styleNames = oldNames + stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
+            metadata[styleNames.count == 1 ? "style" : "style-names"] = styleNames.joined(separator: "\n")
             metadata["training"] = String(decoding: try JSONEncoder.sorted.encode(trainer.options), as: UTF8.self)
             metadata["dataset"] = "\(photos.count) pictures, \(trainer.step) steps"
             try StyleModelFile(network: trainer.network, metadata: metadata).write(to: path, halfPrecision: halfPrecision)
         })
+    }
+
+    /// The names of the `count` styles the `--init-model` file records (a `.pth`, which records
+    /// none, gives its file name to its one style).
+    private func initModelStyleNames(count: Int) -> [String] {
+        let path = initModel ?? ""
+        let metadata = (try? StyleModelFile.contents(of: path).metadata) ?? ["style": URL(fileURLWithPath: path).lastPathComponent]
+        return StyleModelFile.styleNames(metadata: metadata, count: count)
     }
 
     /// An AdaIN decoder trainer on `--dataset` and `--style-dataset`, and the model it makes.

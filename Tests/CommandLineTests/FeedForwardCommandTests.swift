@@ -144,4 +144,74 @@ final class FeedForwardCommandTests: CommandLineTestCase {
         assertOneLineError(run(["stylize", "--model", twoStyles, "--style-index", "2", "--input", photo, "--size", "24",
                                 "--output", path("third.png")]), contains: "2 styles (0-1)")
     }
+
+    /// The `style-names` a model file's safetensors header records.
+    private func styleNames(_ file: String) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        let length = data.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as! [String: Any]
+        let metadata = header["__metadata__"] as? [String: String] ?? [:]
+        return metadata["style-names"]?.split(separator: "\n").map(String.init) ?? []
+    }
+
+    func testNewStylesAddToATrainedModelWhoseOldStylesPaintExactlyAsBefore() throws {
+        let photo = cache + "/pictures/building.jpg", painting = cache + "/pictures/starry_night.jpg"
+        guard FileManager.default.fileExists(atPath: cache + "/vgg16.safetensors"),
+              FileManager.default.fileExists(atPath: photo) else {
+            throw XCTSkip("needs the cache's VGG-16 and pictures: run 'make weights pictures' (make test does)")
+        }
+        try FileManager.default.createDirectory(atPath: path("photos"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: photo, toPath: path("photos/a.jpg"))
+        let third = png("stripes.png", width: 32, height: 32) { x, y in
+            (UInt8((x * 40) % 256), UInt8((y * 8) % 256), UInt8(((x + y) * 16) % 256))
+        }
+        let two = path("two.safetensors"), three = path("three.safetensors")
+        let common = ["--style-size", "32", "--dataset", path("photos"), "--image-size", "32", "--batch-size", "1",
+                      "--channels", "4"]
+        let trained = run(["train", "--style", painting + "," + photo, "--output", two, "--iterations", "2"] + common)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let added = run(["train", "--init-model", two, "--new-styles", third, "--output", three, "--iterations", "1",
+                         "--checkpoint", path("add.ckpt")] + common)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertTrue(added.stdout.contains("added to the 2 of"), added.stdout)
+        XCTAssertEqual(try styleNames(three), ["starry_night.jpg", "building.jpg", "stripes.png"])
+        func paint(_ model: String, _ index: Int, _ name: String) throws -> Data {
+            let result = run(["stylize", "--model", model, "--style-index", String(index), "--input", photo, "--size", "24",
+                              "--output", path(name)])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        }
+        let newStyle = try paint(three, 2, "new.png")
+        for index in 0..<2 {
+            let before = try paint(two, index, "before\(index).png")
+            XCTAssertEqual(try paint(three, index, "after\(index).png"), before, "style \(index) paints as before")
+            XCTAssertNotEqual(newStyle, before)
+        }
+        let resumed = run(["train", "--init-model", two, "--new-styles", third, "--output", three, "--iterations", "2",
+                           "--checkpoint", path("add.ckpt"), "--resume", path("add.ckpt")] + common)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("(1 done)"), resumed.stdout)
+        XCTAssertEqual(try paint(three, 0, "resumed0.png"), try paint(two, 0, "again0.png"))
+
+        // An "AdaIN decoder" model file of one tensor: a neural-style model, but not a TransformerNet.
+        let header = Data(#"{"__metadata__":{"format":"neural-style model 1","architecture":"adain-decoder"},"#.utf8)
+            + Data(#""x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#.utf8)
+        FileManager.default.createFile(atPath: path("adain.safetensors"), contents:
+            Data((0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) }) + header + Data(count: 4))
+        var foreign = [path("adain.safetensors")]
+        if FileManager.default.fileExists(atPath: cache + "/models/magenta-arbitrary.safetensors") {
+            foreign.append(cache + "/models/magenta-arbitrary.safetensors")
+        }
+        let out = path("refused.safetensors"), checkpoint = path("refused.ckpt")
+        let refusals: [([String], String)] = [
+            (["--new-styles", third], "--new-styles needs --init-model"),
+            (["--init-model", two, "--new-styles", third, "--style", painting], "give --style or --new-styles, not both"),
+        ] + foreign.map { (["--init-model", $0, "--new-styles", third], "does not hold a TransformerNet") }
+        for (arguments, message) in refusals {
+            assertOneLineError(run(["train", "--output", out, "--checkpoint", checkpoint, "--iterations", "1"] + arguments + common),
+                               contains: message)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), message)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint), message)
+        }
+    }
 }

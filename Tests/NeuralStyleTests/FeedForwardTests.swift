@@ -188,6 +188,111 @@ final class FeedForwardTests: XCTestCase {
         XCTAssertEqual(read.styleNames, ["a.jpg", "b.jpg"])
         XCTAssertEqual(try Stylizer(network: read.network, styleWeights: [0.5, 0.5]).stylize(photo).samples, painted[2])
     }
+
+    func testAddingStylesCopiesTheNetworkAndStartsTheNewRowsAtTheMeanOfTheOld() {
+        for styles in [1, 3] {
+            let network = TransformerNet(channels: 4, styles: styles, seed: 2)
+            for norm in network.instanceNorms {
+                norm.weight.assign(Tensor(shape: norm.weight.shape, values: (0..<norm.weight.count).map { Float($0 % 7) / 4 }))
+            }
+            let extended = network.addingStyles(2)
+            XCTAssertEqual(extended.styles, styles + 2)
+            let old = network.stateDictionary()
+            for (name, tensor) in extended.namedParameters() {
+                let source = old[name]!.toArray(), values = tensor.toArray()
+                guard name.hasPrefix("in") || name.contains(".in") else {
+                    XCTAssertEqual(values, source, name)
+                    continue
+                }
+                let width = tensor.shape[1]
+                XCTAssertEqual(Array(values[0..<source.count]), source, name)
+                let mean = (0..<width).map { c in (0..<styles).reduce(Float(0)) { $0 + source[$1 * width + c] } / Float(styles) }
+                XCTAssertEqual(Array(values[source.count...]), mean + mean, name)
+            }
+        }
+    }
+
+    /// `--new-styles`: two styles added to a trained two-style network train only their own γ/β
+    /// rows, one per step; every convolution and the old rows stay bit for bit, so the old styles
+    /// paint exactly as before; a resumed run ends where an uninterrupted one does.
+    func testAddedStylesTrainOnlyTheirRowsAndTheOldStylesPaintExactlyAsBefore() throws {
+        let url = VGGWeights.defaultURL(for: .vgg16)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw MissingWeights(description: "VGG-16 weights missing at \(url.path): run 'make weights' (make test does)")
+        }
+        let vgg = try VGG(contentsOf: url, expecting: .vgg16)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("add-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for index in 0..<2 {
+            try ImageFile.write(syntheticImage(width: 20, height: 20, phase: Double(index)),
+                                to: directory.appendingPathComponent("\(index).png").path)
+        }
+        let dataset = try TrainingDataset(directory: directory.path, imageSize: 16)
+        // A trained-looking two-style network: its own convolutions and distinct γ/β rows.
+        let base = TransformerNet(channels: 4, styles: 2, seed: 13)
+        var generator = SeededGenerator(seed: 17)
+        for norm in base.instanceNorms {
+            for parameter in [norm.weight, norm.bias] {
+                parameter.assign(Tensor(shape: parameter.shape, values: parameter.toArray().map {
+                    $0 + Float.random(in: -0.5...0.5, using: &generator)
+                }))
+            }
+        }
+        base.freeze()
+        let initial = Dictionary(uniqueKeysWithValues: base.namedParameters().map {
+            ($0.name, NamedArray(shape: $0.tensor.shape, values: $0.tensor.toArray()))
+        })
+        var options = TrainingOptions()
+        (options.batchSize, options.imageSize, options.channels, options.iterations, options.learningRate) = (2, 16, 8, 3, 0.05)
+        let newStyles = [syntheticImage(width: 20, height: 20, phase: 5), syntheticImage(width: 20, height: 20, phase: 9)]
+        func trainer() throws -> FeedForwardTrainer {
+            try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: newStyles, dataset: dataset,
+                                   initialWeights: initial, addingStyles: true)
+        }
+        let adding = try trainer()
+        XCTAssertEqual(adding.network.styles, 4)
+        XCTAssertEqual(adding.network.channels, 4, "the width is the initial model's")
+        XCTAssertEqual(adding.trainedStyles, 2..<4)
+        let started = adding.network.stateDictionary().mapValues { $0.toArray() }
+        let gamma = try XCTUnwrap(adding.network.stateDictionary()["in1.weight"])
+        adding.trainStep() // style 2
+        let afterOne = gamma.toArray()
+        XCTAssertNotEqual(Array(afterOne[8..<12]), Array(started["in1.weight"]![8..<12]), "the first step trains style 2's row")
+        XCTAssertEqual(Array(afterOne[12..<16]), Array(started["in1.weight"]![12..<16]), "and leaves style 3's alone")
+        adding.trainStep() // style 3
+        adding.trainStep() // style 2
+        for (name, tensor) in adding.network.namedParameters() {
+            let old = initial[name]!.values, values = tensor.toArray()
+            XCTAssertEqual(Array(values[0..<old.count]), old, "\(name): what the initial model had stays bit for bit")
+            if values.count > old.count {
+                let width = tensor.shape[1], start = started[name]!
+                for row in 2..<4 {
+                    XCTAssertNotEqual(Array(values[(row * width)..<((row + 1) * width)]),
+                                      Array(start[(row * width)..<((row + 1) * width)]), "\(name): new row \(row) trained")
+                }
+            }
+        }
+        let photo = syntheticImage(width: 16, height: 12, phase: 3)
+        for (before, after) in [([Float(1), 0], [Float(1), 0, 0, 0]), ([0, 1], [0, 1, 0, 0]), ([0.3, 0.7], [0.3, 0.7, 0, 0])] {
+            XCTAssertEqual(try Stylizer(network: adding.network, styleWeights: after).stylize(photo).samples,
+                           try Stylizer(network: base, styleWeights: before).stylize(photo).samples, "style mix \(before)")
+        }
+        XCTAssertNotEqual(try Stylizer(network: adding.network, styleWeights: [0, 0, 1, 0]).stylize(photo).samples,
+                          try Stylizer(network: base, styleWeights: [0.5, 0.5]).stylize(photo).samples)
+
+        let first = try trainer()
+        first.trainStep()
+        let checkpoint = directory.appendingPathComponent("add.ckpt").path
+        try first.checkpoint().write(to: checkpoint)
+        let resumed = try trainer()
+        try resumed.resume(from: try TrainingCheckpoint(contentsOf: checkpoint))
+        resumed.trainStep()
+        resumed.trainStep()
+        XCTAssertEqual(resumed.network.parameters().flatMap { $0.toArray() }, adding.network.parameters().flatMap { $0.toArray() })
+        XCTAssertThrowsError(try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: newStyles, dataset: dataset,
+                                                    addingStyles: true))
+    }
 }
 
 /// A pytorch/examples checkpoint as PyTorch wrote it (width 2, with 2017's running statistics).
