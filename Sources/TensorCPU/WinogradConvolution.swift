@@ -193,7 +193,7 @@ enum WinogradConvolution {
                             : .zero
                     }
                 }
-                for j in 0..<6 { inputTransform(d + j, stride: 6, into: t + j, stride: 6) }
+                for j in 0..<6 { inputTransform(d + j, stride: 6) { k, value in t[k * 6 + j] = value } }
                 let destination = UnsafeMutableRawPointer(v + local * input.channels + channelBlock * block)
                 let positionStride = group * input.channels * 4
                 for i in 0..<6 {
@@ -221,7 +221,7 @@ enum WinogradConvolution {
                 let (image, row, column) = output.origin(of: first + local)
                 let source = UnsafeRawPointer(m + local * output.channels + channelBlock * block)
                 for p in 0..<36 { s[p] = source.loadUnaligned(fromByteOffset: p * positionStride, as: SIMD8<Float>.self) }
-                for j in 0..<6 { outputTransform(s + j, stride: 6, into: t + j, stride: 6) }
+                for j in 0..<6 { outputTransform(s + j, stride: 6) { k, value in t[k * 6 + j] = value } }
                 let offset: SIMD8<Float> = bias.map {
                     UnsafeRawPointer($0 + channelBlock * block).loadUnaligned(as: SIMD8<Float>.self)
                 } ?? .zero
@@ -239,13 +239,7 @@ enum WinogradConvolution {
         }
     }
 
-    /// `Bᵀ` applied to six vectors `d[0], d[stride], …`, written to `t[0], t[stride], …`.
-    @inline(__always)
-    private static func inputTransform(_ d: UnsafePointer<SIMD8<Float>>, stride: Int,
-                                       into t: UnsafeMutablePointer<SIMD8<Float>>, stride out: Int) {
-        inputTransform(d, stride: stride) { k, value in t[k * out] = value }
-    }
-
+    /// `Bᵀ` applied to six vectors `d[0], d[stride], …`, each result `k` handed to `write`.
     @inline(__always)
     private static func inputTransform(_ d: UnsafePointer<SIMD8<Float>>, stride: Int,
                                        _ write: (Int, SIMD8<Float>) -> Void) {
@@ -260,13 +254,7 @@ enum WinogradConvolution {
         write(5, 4 * d1 - 5 * d3 + d5)
     }
 
-    /// `Aᵀ` applied to six vectors `m[0], m[stride], …`, written to `t[0], t[stride], …` (four).
-    @inline(__always)
-    private static func outputTransform(_ m: UnsafePointer<SIMD8<Float>>, stride: Int,
-                                        into t: UnsafeMutablePointer<SIMD8<Float>>, stride out: Int) {
-        outputTransform(m, stride: stride) { k, value in t[k * out] = value }
-    }
-
+    /// `Aᵀ` applied to six vectors `m[0], m[stride], …`, each of the four results `k` handed to `write`.
     @inline(__always)
     private static func outputTransform(_ m: UnsafePointer<SIMD8<Float>>, stride: Int,
                                         _ write: (Int, SIMD8<Float>) -> Void) {
