@@ -17,8 +17,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "CWinograd"),
         .target(name: "Tensor", swiftSettings: swift5),
-        .target(name: "TensorCPU", dependencies: ["Tensor", "CDNNL"], swiftSettings: swift5),
+        .target(name: "TensorCPU", dependencies: ["Tensor", "CDNNL", "CWinograd"], swiftSettings: swift5),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift5),
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: swift5),
         .target(name: "NeuralStyle",

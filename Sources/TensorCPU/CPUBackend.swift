@@ -2,7 +2,7 @@ import CDNNL
 import Tensor
 
 /// The CPU backend: oneDNN for convolution, pooling, reorders and Gram matrices (AMX matmul,
-/// or `dnnl_sgemm` without AMX), our Winograd kernels for the wide 3×3 convolutions where
+/// or `dnnl_sgemm` without AMX), our Winograd kernels for 3×3 convolutions of 32 channels or more where
 /// oneDNN has none (AVX2), and plain Swift loops (`parallelChunks`) for the cheap element-wise work.
 ///
 /// Convolution outputs whose channels fill whole blocks stay in oneDNN's blocked layout (16 channels on AVX-512, 8 on AVX2),
@@ -24,8 +24,8 @@ public final class CPUBackend: ComputeBackend {
     public enum WinogradUse: String, CaseIterable, Sendable {
         /// Never: oneDNN everywhere.
         case never
-        /// Where it is faster than oneDNN: on CPUs without AVX-512 (oneDNN has Winograd kernels
-        /// of its own there), for convolutions of at least `WinogradConvolution.minimumChannels`.
+        /// Where it is faster than oneDNN: on CPUs without AVX-512 (where oneDNN reads 8-channel
+        /// blocks), for the convolutions `WinogradConvolution.isFaster` picks.
         case whereFaster
         /// Wherever it can (every 8-channel-blocked 3×3 stride-1 convolution): for tests.
         case always

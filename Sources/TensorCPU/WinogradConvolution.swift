@@ -1,4 +1,5 @@
 import CDNNL
+import CWinograd
 import Tensor
 
 /// 3×3 stride-1 convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray 2016),
@@ -7,10 +8,15 @@ import Tensor
 /// oneDNN 2.x has Winograd kernels only for AVX-512; on AVX2 its direct kernels do
 /// 9 multiply-adds per output and input channel. Here every 4×4 output tile costs 36, a
 /// quarter: the 6×6 input tiles and the filters are transformed (`Bᵀ d B`, `G g Gᵀ`), the 36
-/// tile positions become 36 matrix products over channels (`dnnl_sgemm`), and `Aᵀ m A` turns the
-/// products back into outputs. The transforms use the interpolation points 0, ±1, ±2, ∞, which
-/// keep f32 results within a few 1e-6 of direct convolution, relative to the outputs' largest
-/// value.
+/// tile positions become 36 matrix products over channels, and `Aᵀ m A` turns the products back
+/// into outputs. The transforms use the interpolation points 0, ±1, ±2, ∞, which keep f32
+/// results within a few 1e-6 of direct convolution, relative to the outputs' largest value.
+///
+/// On CPUs with AVX2 and FMA the three steps run on `CWinograd`'s kernels (our own 6×16
+/// matrix-product kernel; narrow convolutions, whose filters stay in the caches, take each block
+/// of tiles through all three steps on one core, so the transformed tiles never reach memory).
+/// Elsewhere, and for outputs that are not a multiple of 16 channels, they run here in Swift
+/// with `dnnl_sgemm` for the products.
 ///
 /// The input gradient of such a convolution is itself one (the filters transposed and rotated
 /// by 180°, the padding `2 − p`), so the same code runs the backward pass.
@@ -20,14 +26,29 @@ enum WinogradConvolution {
     /// Tiles are transformed and multiplied in groups whose transformed inputs take about this
     /// many bytes, which bounds the extra memory and keeps a group's matrices in the caches.
     static let groupBytes = 8 << 20
+    /// Convolutions with at most this many input × output channels run block by block on each
+    /// core (AVX2 kernels): their 36 filter matrices (≤ 2.4 MB) are read again for every block.
+    /// Tests lower it to check the other way.
+    nonisolated(unsafe) static var blockwiseChannelProduct = 128 * 128
+    /// A core's transformed inputs and products of one block take about this many bytes (L2).
+    static let blockBytes = 320 << 10
+
+    /// Whether this CPU has AVX2 and FMA, which `CWinograd`'s kernels need.
+    static let avx2KernelsAvailable = cw_available() != 0
+    /// Whether convolutions whose outputs are a multiple of 16 channels run on `CWinograd`'s
+    /// kernels (where available; tests turn it off to check the portable path).
+    nonisolated(unsafe) static var usesAVX2Kernels = avx2KernelsAvailable
+
     /// Whether it beats oneDNN's direct AVX2 kernels for a convolution from `inputChannels` to
     /// `outputShape` (NCHW). `neural-style-bench winograd` on a 2-core Zen 3 (times of ours over
-    /// oneDNN's): 0.5–0.77 from 128 channels up on 128 or more tiles, 1.0 at 64 channels (the
-    /// transforms are bound by memory bandwidth there), 1.1 on 48 tiles (transforming the
-    /// filters costs as much as the products save).
+    /// oneDNN's), with the AVX2 kernels: 0.66 at 64 channels, 0.45–0.55 from 128 up, 0.8 on 48
+    /// tiles, 0.67 at 32 channels; in Swift: 0.5–0.77 from 128 channels up on 128 or more tiles,
+    /// 1.0 at 64 channels (the transforms are bound by memory bandwidth there), 1.1 on 48 tiles.
     static func isFaster(inputChannels: Int, outputShape: [Int]) -> Bool {
         let tiles = outputShape[0] * ((outputShape[2] + 3) / 4) * ((outputShape[3] + 3) / 4)
-        return min(inputChannels, outputShape[1]) >= 128 && tiles >= 128
+        let channels = min(inputChannels, outputShape[1])
+        if usesAVX2Kernels && outputShape[1] % 16 == 0 { return channels >= 32 && tiles >= 48 }
+        return channels >= 128 && tiles >= 128
     }
 
     /// Whether a convolution of `geometry` from `inputChannels` (laid out as `layout`) to
@@ -85,6 +106,20 @@ enum WinogradConvolution {
         return u
     }
 
+    /// `transformedFilters`, packed as the AVX2 kernels read them: 36 matrices
+    /// [columns / 16][rows][16], `cw_padded` apart.
+    static func packedFilters(_ weights: UnsafePointer<Float>, outputs: Int, inputs: Int, transposed: Bool) -> Storage {
+        let (rows, columns) = transposed ? (outputs, inputs) : (inputs, outputs)
+        let packed = Storage(count: 36 * cw_padded(rows * columns))
+        let panels = columns / 16
+        let pieces = min(panels, 16)
+        parallelTasks(pieces) { piece in
+            cw_transform_filters(weights, outputs, inputs, transposed ? 1 : 0, panels * piece / pieces,
+                                 panels * (piece + 1) / pieces, packed.pointer)
+        }
+        return packed
+    }
+
     /// `G` applied to the three taps `a, b, c` of eight filter rows or columns (six values out).
     @inline(__always)
     private static func filterTransform(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>,
@@ -108,36 +143,63 @@ enum WinogradConvolution {
                          padding: (top: Int, left: Int), outputHeight: Int, outputWidth: Int,
                          into y: UnsafeMutablePointer<Float>) {
         let outputChannels = forInputGradient ? weightShape[1] : weightShape[0]
-        let transformed = transformedFilters(weights, outputs: weightShape[0], inputs: weightShape[1],
-                                             transposed: forInputGradient)
+        let avx2 = usesAVX2Kernels && outputChannels % 16 == 0
+        let transformed = avx2
+            ? packedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
+            : transformedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
         let filters = UnsafePointer(transformed.pointer)
         let (batch, inputs, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (tilesDown, tilesAcross) = ((outputHeight + 3) / 4, (outputWidth + 3) / 4)
         let tilesPerImage = tilesDown * tilesAcross
         let tiles = batch * tilesPerImage
-        let group = max(1, min(tiles, groupBytes / (36 * max(inputs, outputChannels) * MemoryLayout<Float>.stride)))
-        let transformedInputs = Storage(count: 36 * group * inputs), products = Storage(count: 36 * group * outputChannels)
-        let (v, m) = (transformedInputs.pointer, products.pointer)
         let input = Geometry(channels: inputs, height: height, width: width, tilesAcross: tilesAcross,
                              tilesPerImage: tilesPerImage)
         let output = Geometry(channels: outputChannels, height: outputHeight, width: outputWidth,
                               tilesAcross: tilesAcross, tilesPerImage: tilesPerImage)
+        if avx2 && inputs * outputChannels <= blockwiseChannelProduct {
+            // Blocks of whole rows of the 6×16 product kernel; a few tasks per core for balance.
+            let block = max(6, blockBytes / (36 * (inputs + outputChannels) * MemoryLayout<Float>.stride) / 6 * 6)
+            let tasks = min((tiles + block - 1) / block, 64)
+            var (inputSide, outputSide) = (input.side(padding: padding), output.side(padding: (0, 0)))
+            parallelTasks(tasks) { task in
+                let scratch = Storage(count: 36 * (cw_padded(block * inputs) + cw_padded(block * outputChannels)))
+                cw_convolve_tiles(x, &inputSide, &outputSide, filters, tiles * task / tasks, tiles * (task + 1) / tasks,
+                                  block, bias, applyingReLU ? 1 : 0, y, scratch.pointer)
+            }
+            return withExtendedLifetime(transformed) {}
+        }
+        let group = max(1, min(tiles, groupBytes / (36 * max(inputs, outputChannels) * MemoryLayout<Float>.stride)))
+        let transformedInputs = Storage(count: 36 * cw_padded(group * inputs))
+        let products = Storage(count: 36 * cw_padded(group * outputChannels))
+        let (v, m) = (transformedInputs.pointer, products.pointer)
         for first in stride(from: 0, to: tiles, by: group) {
             let count = min(group, tiles - first)
             inParallel(count, channels: inputs) { range in
-                transformInputs(x, input, tiles: range, first: first, group: count, padding: padding, into: v)
+                if avx2 {
+                    var side = input.side(padding: padding)
+                    cw_transform_inputs(x, &side, first, count, range.lowerBound, range.upperBound, v)
+                } else {
+                    transformInputs(x, input, tiles: range, first: first, group: count, padding: padding, into: v)
+                }
             }
-            // One product per core at a time: called inside a parallel region, oneDNN runs each
-            // single-threaded, which is several times faster than its threading of such small ones.
+            // One product per core at a time (inside a parallel region oneDNN runs each
+            // single-threaded, several times faster than its threading of such small ones).
             parallelTasks(36) { position in
+                if avx2 { return cw_multiply(v, filters, count, inputs, outputChannels, position, m) }
                 dnnlCheck(dnnl_sgemm(78, 78, Int64(count), Int64(outputChannels), Int64(inputs), 1,
                                      v + position * count * inputs, Int64(inputs),
                                      filters + position * inputs * outputChannels, Int64(outputChannels),
                                      0, m + position * count * outputChannels, Int64(outputChannels)), "sgemm(winograd)")
             }
             inParallel(count, channels: outputChannels) { range in
-                transformOutputs(m, output, tiles: range, first: first, group: count, bias: bias,
-                                 applyingReLU: applyingReLU, into: y)
+                if avx2 {
+                    var side = output.side(padding: (0, 0))
+                    cw_transform_outputs(m, &side, first, count, range.lowerBound, range.upperBound, bias,
+                                         applyingReLU ? 1 : 0, y)
+                } else {
+                    transformOutputs(m, output, tiles: range, first: first, group: count, bias: bias,
+                                     applyingReLU: applyingReLU, into: y)
+                }
             }
         }
         withExtendedLifetime((transformed, transformedInputs, products)) {}
@@ -152,6 +214,12 @@ enum WinogradConvolution {
             let (image, index) = tile.quotientAndRemainder(dividingBy: tilesPerImage)
             let (down, across) = index.quotientAndRemainder(dividingBy: tilesAcross)
             return (image, down * 4, across * 4)
+        }
+
+        /// The same, as the AVX2 kernels take it, with `padding` zero rows and columns before it.
+        func side(padding: (top: Int, left: Int)) -> cw_side {
+            cw_side(channels: channels, height: height, width: width, tiles_across: tilesAcross,
+                    tiles_per_image: tilesPerImage, pad_top: padding.top, pad_left: padding.left)
         }
 
         /// Offset of channel block `channelBlock` of image `image`.

@@ -1,43 +1,64 @@
 import Tensor
-import TensorCPU
+@testable import TensorCPU
 import TensorTestSupport
 import XCTest
 
 /// Our F(4×4, 3×3) Winograd kernels against the written-out definition of convolution, on
-/// every padding they take and on sizes that leave partial tiles, and by finite differences.
+/// every padding they take and on sizes that leave partial tiles, and by finite differences;
+/// each on every way the kernels run here (Swift; AVX2 block by block and in groups).
 final class WinogradTests: XCTestCase {
     private let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
     private let paddings = [Padding2D(1), Padding2D(0), Padding2D(2), Padding2D(top: 0, bottom: 1, left: 2, right: 1)]
 
     override func setUp() { installBackend() }
 
+    /// Runs `body` once per way of running the kernels this CPU has, named for messages.
+    private func forEachKernel(_ body: (String) -> Void) {
+        let (avx2, blockwise) = (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct)
+        defer { (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct) = (avx2, blockwise) }
+        var ways = [("Swift", false, blockwise)]
+        if WinogradConvolution.avx2KernelsAvailable { ways += [("AVX2 blockwise", true, Int.max), ("AVX2 grouped", true, 0)] }
+        for (name, usesAVX2, product) in ways {
+            (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct) = (usesAVX2, product)
+            body(name)
+        }
+    }
+
     func testForwardMatchesTheDefinitionWithBiasAndReLU() {
-        for (index, padding) in paddings.enumerated() {
-            for (height, width) in [(11, 9), (4, 4), (3, 5)] {
-                let shape = [2, 16, height, width]
-                let (x, w, b) = (randomValues(shape.reduce(1, *), seed: 1), randomValues(24 * 16 * 9, seed: 2),
-                                 randomValues(24, seed: 3))
-                let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
-                for relu in [false, true] {
-                    let y = winograd.convolution(winograd.reorder(winograd.upload(x, shape: shape), to: .channelsBlocked8),
-                                                 weight: winograd.upload(w, shape: [24, 16, 3, 3]),
-                                                 bias: winograd.upload(b, shape: [24]), geometry: geometry,
-                                                 applyingReLU: relu)
-                    var expected = convolutionByDefinition(x, shape: shape, weights: w, outputs: 24, padding: padding)
-                    let plane = y.shape[2] * y.shape[3]
-                    for i in expected.indices {
-                        expected[i] += b[i / plane % 24]
-                        if relu { expected[i] = max(0, expected[i]) }
+        // 32 outputs run on the AVX2 kernels where the CPU has them; 24 (not a multiple of 16) in Swift.
+        forEachKernel { kernel in
+            for (index, padding) in paddings.enumerated() {
+                for ((height, width), outputs) in [((11, 9), 32), ((4, 4), 24), ((3, 5), 32), ((7, 13), 24)] {
+                    let shape = [2, 16, height, width]
+                    let (x, w, b) = (randomValues(shape.reduce(1, *), seed: 1), randomValues(outputs * 16 * 9, seed: 2),
+                                     randomValues(outputs, seed: 3))
+                    let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
+                    for relu in [false, true] {
+                        let y = winograd.convolution(
+                            winograd.reorder(winograd.upload(x, shape: shape), to: .channelsBlocked8),
+                            weight: winograd.upload(w, shape: [outputs, 16, 3, 3]),
+                            bias: winograd.upload(b, shape: [outputs]), geometry: geometry, applyingReLU: relu)
+                        var expected = convolutionByDefinition(x, shape: shape, weights: w, outputs: outputs,
+                                                               padding: padding)
+                        let plane = y.shape[2] * y.shape[3]
+                        for i in expected.indices {
+                            expected[i] += b[i / plane % outputs]
+                            if relu { expected[i] = max(0, expected[i]) }
+                        }
+                        XCTAssertEqual(y.layout, .channelsBlocked8)
+                        assertClose(winograd.download(winograd.reorder(y, to: .plain)), expected,
+                                    "\(kernel), padding \(index), \(height)×\(width), \(outputs) outputs, ReLU \(relu)")
                     }
-                    XCTAssertEqual(y.layout, .channelsBlocked8)
-                    assertClose(winograd.download(winograd.reorder(y, to: .plain)), expected,
-                                "padding \(index), \(height)×\(width), ReLU \(relu)")
                 }
             }
         }
     }
 
     func testInputGradientMatchesTheDefinition() {
+        forEachKernel { kernel in inputGradientMatchesTheDefinition(kernel) }
+    }
+
+    private func inputGradientMatchesTheDefinition(_ kernel: String) {
         for (index, padding) in paddings.enumerated() {
             let shape = [2, 16, 10, 7]
             let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
@@ -59,7 +80,7 @@ final class WinogradTests: XCTestCase {
                 } } }
                 expected[((n * 16 + c) * 10 + y) * 7 + x] = sum
             } } } }
-            assertClose(winograd.download(winograd.reorder(dx, to: .plain)), expected, "padding \(index)")
+            assertClose(winograd.download(winograd.reorder(dx, to: .plain)), expected, "\(kernel), padding \(index)")
         }
     }
 
@@ -67,19 +88,25 @@ final class WinogradTests: XCTestCase {
         let saved = Backend.current
         defer { Backend.current = saved }
         Backend.current = winograd
-        let x = randomTensor([1, 16, 9, 7], layout: .channelsBlocked8, seed: 6)
-        let w = randomTensor([8, 16, 3, 3], seed: 7), b = randomTensor([8], seed: 8)
-        for padding in paddings {
-            assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: padding) }
+        // 16 → 16 channels: forward and input gradient both on the AVX2 kernels where the CPU has them.
+        let x = randomTensor([1, 16, 6, 5], layout: .channelsBlocked8, seed: 6)
+        let w = randomTensor([16, 16, 3, 3], seed: 7), b = randomTensor([16], seed: 8)
+        forEachKernel { _ in
+            for padding in paddings {
+                assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: padding) }
+            }
         }
     }
 
     func testWhereFasterTakesOnlyWideConvolutionsOfManyTiles() {
         let fast = CPUBackend(gradientPrecision: .float32, winograd: .whereFaster)
         let direct = CPUBackend(gradientPrecision: .float32, winograd: .never)
-        // 128 channels on 12×12 tiles: Winograd (within 1e-5, but not bit for bit); 64 channels,
-        // or 128 on 6×6 tiles: oneDNN's direct kernels on both backends, bit for bit.
-        for (channels, side, winograd) in [(128, 48, true), (64, 48, false), (128, 24, false)] {
+        // Winograd (within 1e-5, but not bit for bit) on 128 channels and 12×12 tiles, and with the
+        // AVX2 kernels on 32 to 64 channels too; else oneDNN's direct kernels on both backends, bit
+        // for bit: too few channels, or too few tiles (6×6).
+        let avx2 = WinogradConvolution.usesAVX2Kernels
+        for (channels, side, winograd) in [(128, 48, true), (64, 48, avx2), (32, 48, avx2), (16, 48, false),
+                                           (128, 24, false)] {
             let shape = [1, channels, side, side]
             let (x, w) = (randomValues(shape.reduce(1, *), seed: 9), randomValues(channels * channels * 9, seed: 10))
             let outputs = [fast, direct].map { backend in
