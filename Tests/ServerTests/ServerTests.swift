@@ -208,6 +208,40 @@ final class ServerTests: XCTestCase {
         }
     }
 
+    func testOldJobsAndUploadsAreDeletedButNotWhatAJobStillNeeds() async throws {
+        let configuration = configuration()
+        let uploads = try UploadStore(directory: work.appendingPathComponent("uploads"))
+        let jobs = try JobQueue(configuration: configuration)
+        let (kept, dropped) = (try await uploads.add(Array(buffer: try png(in: work))),
+                               try await uploads.add(Array(buffer: try png(in: work))))
+        let request = JobRequest(method: "stylize", content: kept.id, model: "starry-night", size: 16)
+        let plan = try await JobPlan.make(request, catalog: ModelCatalog(directories: configuration.modelDirectories),
+                                          uploads: uploads)
+        let id = try await jobs.submit(plan).id
+        await uploads.removeUploads(olderThan: Date().addingTimeInterval(1), except: await jobs.uploadsInUse())
+        _ = try await uploads.upload(kept.id, field: "content")  // the queued job still reads it
+        do {
+            _ = try await uploads.upload(dropped.id, field: "content")
+            XCTFail("an old upload no job needs is deleted")
+        } catch {}
+        var job = try await jobs.view(id)
+        for _ in 0..<600 where !job.isFinished {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            job = try await jobs.view(id)
+        }
+        XCTAssertEqual(job.status, .succeeded, "\(job)")
+        await jobs.removeFinished(before: Date().addingTimeInterval(-60))
+        _ = try await jobs.view(id)  // ended just now: kept
+        await jobs.removeFinished(before: Date().addingTimeInterval(1))
+        do {
+            _ = try await jobs.view(id)
+            XCTFail("a job that ended before the cut-off is deleted")
+        } catch {}
+        let folders = try FileManager.default.contentsOfDirectory(atPath: configuration.workDirectory
+            .appendingPathComponent("jobs").path)
+        XCTAssertEqual(folders, [], "with its folder")
+    }
+
     func testARunningJobCanBeCancelled() async throws {
         let work = self.work!
         try await WebApp.make(configuration()).test(.router) { client in
