@@ -77,6 +77,25 @@ extension CPUBackend {
             let (sample, channelBlock) = (task / blocks, task % blocks)
             let base = task * hw * block
             let values = pv + sample * sampleStride + channelBlock * block
+            if block == 8 {
+                let v = UnsafeRawPointer(values).loadUnaligned(as: SIMD8<Float>.self)
+                let (x, out) = (UnsafeRawPointer(px + base), UnsafeMutableRawPointer(py + base))
+                func apply(_ f: (SIMD8<Float>) -> SIMD8<Float>) {
+                    for pixel in 0..<hw {
+                        out.storeBytes(of: f(x.loadUnaligned(fromByteOffset: pixel * 32, as: SIMD8<Float>.self)),
+                                       toByteOffset: pixel * 32, as: SIMD8<Float>.self)
+                    }
+                }
+                switch (operation, fullIsA) {
+                case (.add, _): apply { $0 + v }
+                case (.multiply, _): apply { $0 * v }
+                case (.subtract, true): apply { $0 - v }
+                case (.subtract, false): apply { v - $0 }
+                case (.divide, true): apply { $0 / v }
+                case (.divide, false): apply { v / $0 }
+                }
+                return
+            }
             for pixel in 0..<hw {
                 let (x, out) = (px + base + pixel * block, py + base + pixel * block)
                 for lane in 0..<block {
@@ -111,8 +130,12 @@ extension CPUBackend {
             case .square: for i in range { py[i] = px[i] * px[i] }
             case let .clamp(low, high): for i in range { py[i] = min(max(px[i], low), high) }
             case let .fakeQuantize(scale, zeroPoint, low, high):
+                // Rounded to the nearest integer (ties to even) by adding and subtracting 1.5·2²³,
+                // exact once clamped into ±2²²; a loop the compiler vectorises, unlike `rounded`.
+                let (lowest, highest, magic) = (low - zeroPoint - 1, high - zeroPoint + 1, Float(12_582_912))
                 for i in range {
-                    let q = min(max((px[i] / scale).rounded(.toNearestOrEven) + zeroPoint, low), high)
+                    let quotient = min(max(px[i] / scale, lowest), highest)
+                    let q = min(max((quotient + magic) - magic + zeroPoint, low), high)
                     py[i] = (q - zeroPoint) * scale
                 }
             }

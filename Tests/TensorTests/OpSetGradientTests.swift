@@ -72,6 +72,10 @@ final class OpSetGradientTests: XCTestCase {
         let blocked = randomTensor([1, 16, 2, 3], layout: .channelsBlocked16, seed: 9)
         XCTAssertEqual(blocked.fakeQuantized(scale: 0.1).toArray(),
                        blocked.toArray().map { ($0 / 0.1).rounded(.toNearestOrEven) * 0.1 })
+        // Far outside the range: clamped, not overflowed; NaN stays NaN.
+        let extremes = Tensor(shape: [3], values: [1e30, -1e30, .nan]).fakeQuantized(scale: 0.5).toArray()
+        XCTAssertEqual(Array(extremes.prefix(2)), [63.5, -64])
+        XCTAssertTrue(extremes[2].isNaN)
     }
 
     func testAffineAndScalarArithmetic() {
@@ -92,6 +96,15 @@ final class OpSetGradientTests: XCTestCase {
         XCTAssertEqual(y.mean(alongAxes: [1]).toArray(), [2, 5])
         XCTAssertEqual(y.variance(alongAxes: [1], unbiased: true).toArray(), [1, 1])
         XCTAssertEqual(y.sum().item(), 21)
+        // Spatial sums read blocked layouts in place; planes of more than 256 pixels add in runs.
+        for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
+            let z = randomTensor([2, 16, 30, 41], layout: layout, seed: 10)
+            let values = z.toArray(), plane = 30 * 41
+            let expected = (0..<32).map { k in Float(values[k * plane..<(k + 1) * plane].reduce(0.0) { $0 + Double($1) }) }
+            for (got, want) in zip(z.sum(alongAxes: [2, 3], keepingDimensions: true).toArray(), expected) {
+                XCTAssertEqual(got, want, accuracy: 1e-5 * Float(plane), "\(layout)")
+            }
+        }
     }
 
     func testReshapeSliceAndConcatenate() {
