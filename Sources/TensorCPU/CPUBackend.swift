@@ -186,6 +186,17 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                             applyingReLU: Bool) -> Tensor {
+        if let kernel = NarrowConvolution.kernel(inputChannels: x.shape[1], outputChannels: weight.shape[0],
+                                                 inputLayout: x.layout, geometry: geometry) {
+            let shape = [x.shape[0], weight.shape[0], geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3])]
+            let y = Tensor(shape: shape, layout: kernel == .fewInputs ? .channelsBlocked8 : .plain,
+                           storage: Storage(count: shape.reduce(1, *)))
+            NarrowConvolution.convolve(kernel, x.storage.pointer, shape: x.shape, weights: weight.storage.pointer,
+                                       weightShape: weight.shape, transposed: false, bias: bias?.storage.pointer,
+                                       applyingReLU: applyingReLU, padding: (geometry.padding.top, geometry.padding.left),
+                                       outputHeight: shape[2], outputWidth: shape[3], into: y.storage.pointer)
+            return y
+        }
         if let padded = paddedInputChannels(x.shape, x.layout, geometry: geometry) {
             return convolution(reorder(zeroExtended(x, axis: 1, to: padded), to: DNNLContext.blockedLayout),
                                weight: zeroExtended(weight, axis: 1, to: padded), bias: bias, geometry: geometry,
@@ -229,6 +240,20 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
+        if let forward = NarrowConvolution.kernel(inputChannels: inputShape[1], outputChannels: weight.shape[0],
+                                                  inputLayout: inputLayout, geometry: geometry) {
+            // The input gradient's convolution runs on the other kernel; a mask is laid out like dy.
+            let backward: NarrowConvolution.Kernel = forward == .fewInputs ? .fewOutputs : .fewInputs
+            gradientOperations.float32 += 1
+            var dy = reorder(dy, to: forward == .fewInputs ? .channelsBlocked8 : .plain)
+            if let reluMask { dy = reluBackward(dy, mask: ReLUMask.from(reluMask)) }
+            let dx = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
+            NarrowConvolution.convolve(backward, dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
+                                       weightShape: weight.shape, transposed: true, bias: nil, applyingReLU: false,
+                                       padding: NarrowConvolution.backwardPadding(geometry),
+                                       outputHeight: inputShape[2], outputWidth: inputShape[3], into: dx.storage.pointer)
+            return dx
+        }
         if let padded = paddedInputChannels(inputShape, inputLayout, geometry: geometry) {
             var paddedShape = inputShape
             paddedShape[1] = padded

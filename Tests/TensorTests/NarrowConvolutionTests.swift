@@ -1,0 +1,158 @@
+import Tensor
+@testable import TensorCPU
+import TensorTestSupport
+import XCTest
+
+/// Our direct kernels for convolutions into and out of a few channels, against the written-out
+/// definition of convolution (forward) and oneDNN (input gradient), on kernel sizes, paddings and
+/// widths that leave partial pixel runs and clipped edges; and by finite differences.
+final class NarrowConvolutionTests: XCTestCase {
+    private let backend = CPUBackend(gradientPrecision: .float32, winograd: .never)
+    /// (kernel height, kernel width, padding): Gatys' first layer, Magenta's 9×9 on a padded
+    /// input, and a rectangular kernel with uneven padding.
+    private let windows = [(3, 3, Padding2D(1)), (9, 9, Padding2D(0)), (9, 9, Padding2D(4)),
+                           (2, 5, Padding2D(top: 0, bottom: 1, left: 4, right: 1))]
+
+    override func setUpWithError() throws {
+        installBackend()
+        try XCTSkipUnless(NarrowConvolution.available, "needs AVX2 and FMA")
+    }
+
+    /// Runs `body` with the kernels on (`true`) or off (oneDNN), restoring the setting afterwards.
+    private func withKernels<T>(_ on: Bool, _ body: () -> T) -> T {
+        let saved = NarrowConvolution.enabled
+        defer { NarrowConvolution.enabled = saved }
+        NarrowConvolution.enabled = on
+        return body()
+    }
+
+    /// (inputs, outputs, input layout) of the cases: few inputs into blocks, blocks into few outputs.
+    private let channelCases: [(Int, Int, Layout)] = [(3, 16, .plain), (1, 8, .plain), (6, 24, .plain), (3, 64, .plain),
+                                                       (8, 3, .channelsBlocked8), (16, 1, .channelsBlocked8),
+                                                       (8, 4, .channelsBlocked8), (16, 6, .channelsBlocked8),
+                                                       (8, 2, .channelsBlocked8), (8, 5, .channelsBlocked8)]
+
+    func testForwardMatchesTheDefinitionWithBiasAndReLU() {
+        for (inputs, outputs, layout) in channelCases {
+            for (kh, kw, padding) in windows {
+                let shape = [2, inputs, 11, 29]
+                let geometry = WindowGeometry(kernelHeight: kh, kernelWidth: kw, padding: padding)
+                XCTAssertEqual(NarrowConvolution.kernel(inputChannels: inputs, outputChannels: outputs, inputLayout: layout,
+                                                        geometry: geometry), layout == .plain ? .fewInputs : .fewOutputs)
+                let (x, w, b) = (randomValues(shape.reduce(1, *), seed: 1), randomValues(outputs * inputs * kh * kw, seed: 2),
+                                 randomValues(outputs, seed: 3))
+                for relu in [false, true] {
+                    let y = backend.convolution(backend.reorder(backend.upload(x, shape: shape), to: layout),
+                                                weight: backend.upload(w, shape: [outputs, inputs, kh, kw]),
+                                                bias: backend.upload(b, shape: [outputs]), geometry: geometry, applyingReLU: relu)
+                    let expected = convolutionByDefinition(x, shape: shape, weights: w, bias: b, outputs: outputs,
+                                                           geometry: geometry).map { relu ? max(0, $0) : $0 }
+                    XCTAssertEqual(y.shape, [2, outputs, geometry.outputHeight(11), geometry.outputWidth(29)])
+                    assertClose(backend.download(backend.reorder(y, to: .plain)), expected,
+                                "\(inputs)→\(outputs), \(kh)×\(kw), \(padding), ReLU \(relu)")
+                }
+            }
+        }
+    }
+
+    func testInputGradientMatchesOneDNN() {
+        for (inputs, outputs, layout) in channelCases {
+            for (kh, kw, padding) in windows {
+                let shape = [2, inputs, 10, 27]
+                let geometry = WindowGeometry(kernelHeight: kh, kernelWidth: kw, padding: padding)
+                let outputShape = [2, outputs, geometry.outputHeight(10), geometry.outputWidth(27)]
+                let (dy, w) = (randomValues(outputShape.reduce(1, *), seed: 4), randomValues(outputs * inputs * kh * kw, seed: 5))
+                let results = [true, false].map { on in
+                    withKernels(on) {
+                        let dx = backend.convolutionBackwardData(
+                            backend.upload(dy, shape: outputShape), reluMask: nil,
+                            weight: backend.upload(w, shape: [outputs, inputs, kh, kw]), inputShape: shape,
+                            inputLayout: layout, geometry: geometry)
+                        XCTAssertEqual(dx.layout, layout)
+                        return backend.download(backend.reorder(dx, to: .plain))
+                    }
+                }
+                assertClose(results[0], results[1], "\(inputs)→\(outputs), \(kh)×\(kw), \(padding)")
+            }
+        }
+    }
+
+    func testGradientsByFiniteDifferences() {
+        let saved = Backend.current
+        defer { Backend.current = saved }
+        Backend.current = backend
+        // The picture into 16 channels and back out to 3, as a network's two ends.
+        let x = randomTensor([1, 3, 7, 15], seed: 6)
+        let (w1, b1) = (randomTensor([16, 3, 3, 3], seed: 7), randomTensor([16], seed: 8))
+        let (w2, b2) = (randomTensor([3, 16, 5, 5], seed: 9), randomTensor([3], seed: 10))
+        assertGradientsMatch([x, w1, b1, w2, b2]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], padding: Padding2D(1))
+                .conv2d(weight: $0[3], bias: $0[4], padding: Padding2D(2))
+        }
+    }
+
+    func testGradientsThroughAReLUMatchOneDNN() {
+        let saved = Backend.current
+        defer { Backend.current = saved }
+        Backend.current = backend
+        // A ReLU after each end: its mask reaches both kernels' input gradients (finite differences
+        // would cross its kinks here, so oneDNN's gradients are the reference).
+        let x = randomTensor([2, 3, 9, 20], seed: 11)
+        let (w1, w2) = (randomTensor([16, 3, 3, 3], seed: 12), randomTensor([3, 16, 9, 9], seed: 13))
+        let projection = randomTensor([2, 3, 9, 20], seed: 14)
+        let gradients = [true, false].map { on in
+            withKernels(on) {
+                let v = x.variable()
+                (v.conv2d(weight: w1, padding: Padding2D(1)).relu().conv2d(weight: w2, padding: Padding2D(4)).relu()
+                    * projection).sum().backward()
+                return v.grad!.toArray()
+            }
+        }
+        assertClose(gradients[0], gradients[1], "x's gradient")
+    }
+
+    func testOnlyStrideOneUngroupedNarrowConvolutionsRunHere() {
+        let plain = WindowGeometry(kernel: 3, padding: 1)
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 3, outputChannels: 64, inputLayout: .plain,
+                                              geometry: WindowGeometry(kernel: 3, stride: 2, padding: 1)))
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 8, outputChannels: 3, inputLayout: .channelsBlocked8,
+                                              geometry: WindowGeometry(kernel: 3, padding: 3)))
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 7, outputChannels: 64, inputLayout: .plain, geometry: plain))
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 3, outputChannels: 12, inputLayout: .plain, geometry: plain))
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 8, outputChannels: 7, inputLayout: .channelsBlocked8,
+                                              geometry: plain))
+        XCTAssertNil(NarrowConvolution.kernel(inputChannels: 16, outputChannels: 16, inputLayout: .channelsBlocked8,
+                                              geometry: plain))
+        XCTAssertNil(withKernels(false) {
+            NarrowConvolution.kernel(inputChannels: 3, outputChannels: 64, inputLayout: .plain, geometry: plain)
+        })
+    }
+
+    /// y[n, o, r, q] = b[o] + Σ x[n, c, r − top + i, q − left + j] · w[o, c, i, j], zeros outside.
+    private func convolutionByDefinition(_ x: [Float], shape: [Int], weights: [Float], bias: [Float], outputs: Int,
+                                         geometry: WindowGeometry) -> [Float] {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let (kh, kw, padding) = (geometry.kernelHeight, geometry.kernelWidth, geometry.padding)
+        let (oh, ow) = (geometry.outputHeight(h), geometry.outputWidth(w))
+        var y = [Float](repeating: 0, count: n * outputs * oh * ow)
+        for image in 0..<n { for o in 0..<outputs { for r in 0..<oh { for q in 0..<ow {
+            var sum = Double(bias[o])
+            for channel in 0..<c { for i in 0..<kh { for j in 0..<kw {
+                let (row, column) = (r - padding.top + i, q - padding.left + j)
+                guard row >= 0, row < h, column >= 0, column < w else { continue }
+                sum += Double(x[((image * c + channel) * h + row) * w + column])
+                    * Double(weights[((o * c + channel) * kh + i) * kw + j])
+            } } }
+            y[((image * outputs + o) * oh + r) * ow + q] = Float(sum)
+        } } } }
+        return y
+    }
+
+    private func assertClose(_ actual: [Float], _ expected: [Float], _ message: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
+        let scale = expected.map(abs).max() ?? 1
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-5 * scale, message, file: file, line: line)
+    }
+}
