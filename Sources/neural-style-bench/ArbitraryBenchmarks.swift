@@ -60,14 +60,14 @@ struct AdaINTrainBenchmark: ParsableCommand {
     @Option(help: "Steps to run (the first is not timed).")
     var iterations = 4
 
-    @Flag(help: "Winograd convolutions where faster, as `train --arbitrary adain --fast-convolutions` (default: direct, as train).")
-    var fastConvolutions = false
+    @Flag(help: "Direct convolutions only, as `train --exact-convolutions` (default: Winograd where faster, as train).")
+    var exactConvolutions = false
 
     func run() throws {
         guard iterations >= 2, batchSize > 0, imageSize >= 16 else {
             throw ValidationError("--iterations must be at least 2, --batch-size positive, --image-size at least 16")
         }
-        prepareComputeBackend(gradientPrecision: .bfloat16, winograd: fastConvolutions ? .whereFaster : .never)
+        prepareComputeBackend(gradientPrecision: .bfloat16, winograd: exactConvolutions ? .never : .whereFaster)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("neural-style-bench-\(getpid())")
         for folder in ["content", "style"] {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)

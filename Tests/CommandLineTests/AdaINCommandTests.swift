@@ -23,7 +23,7 @@ final class AdaINCommandTests: CommandLineTestCase {
         let model = path("adain.safetensors")
         let trained = run(["train", "--arbitrary", "adain", "--dataset", path("photos"), "--style-dataset", path("paintings"),
                            "--output", model, "--iterations", "1", "--batch-size", "1", "--image-size", "16",
-                           "--load-size", "24", "--log", path("log.jsonl")])
+                           "--load-size", "24", "--log", path("log.jsonl"), "--exact-convolutions"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         XCTAssertTrue(trained.stdout.contains("Training an AdaIN decoder on 1 photographs and 1 style pictures"), trained.stdout)
         let base = ["stylize", "--model", model, "--input", photo, "--size", "40"]
@@ -41,6 +41,9 @@ final class AdaINCommandTests: CommandLineTestCase {
         assertOneLineError(run(base + ["--output", path("bad.png"), "--style-index", "1"]), contains: "--style-image")
         assertOneLineError(run(["train", "--arbitrary", "adain", "--style", painting, "--dataset", path("photos"),
                                 "--output", path("bad.safetensors")]), contains: "--style-dataset")
+        assertOneLineError(run(["train", "--arbitrary", "adain", "--dataset", path("photos"), "--style-dataset",
+                                path("paintings"), "--output", path("bad.safetensors"), "--exact-convolutions",
+                                "--fast-convolutions"]), contains: "not both")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.png")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.safetensors")))
     }
