@@ -14,6 +14,8 @@ public final class MagentaArbitraryNetwork: Module {
     public let predictorProgram: TensorProgram
     /// The transformer: a `[1, 3, H, W]` picture and a style code in, the painting out.
     public let transformerProgram: TensorProgram
+    /// The programs as they run: `simplified()`, the same results in fewer passes.
+    private let runnablePredictor: TensorProgram, runnableTransformer: TensorProgram
     /// The predictor's constants (its parameters are named `predictor.K`).
     let predictor: [Tensor]
     /// The transformer's constants (named `transformer.K`).
@@ -59,6 +61,7 @@ public final class MagentaArbitraryNetwork: Module {
         widestValue = shapes.map { ($0.reduce(1, *) + side * side - 1) / (side * side) }.max() ?? 3
         minimumSide = (1...(16 * reduction)).first { paints(($0 + reduction - 1) / reduction * reduction) } ?? 16 * reduction
         (predictorProgram, transformerProgram, self.reduction, styleCodeSize) = (predictor, transformer, reduction, codeShape[1])
+        (runnablePredictor, runnableTransformer) = (predictor.simplified(), transformer.simplified())
         self.predictor = predictorConstants.map { Tensor(shape: $0.shape, values: $0.values) }
         self.transformer = transformerConstants.map { Tensor(shape: $0.shape, values: $0.values) }
     }
@@ -67,7 +70,7 @@ public final class MagentaArbitraryNetwork: Module {
     public func styleCode(of picture: Tensor) -> Tensor {
         let side = MagentaArbitraryNetwork.stylePictureSide
         precondition(picture.shape == [1, 3, side, side], "the style predictor reads a 256×256 picture, not \(picture.shape)")
-        return predictorProgram([picture], constants: predictor)
+        return runnablePredictor([picture], constants: predictor)
     }
 
     /// The `[1, 3, H, W]` picture (0…1) painted in the style `code`. Sides that are not
@@ -78,7 +81,7 @@ public final class MagentaArbitraryNetwork: Module {
         let canReflect = extraH < h && extraW < w
         let padded = extraH + extraW == 0 ? x
             : x.padded(Padding2D(top: 0, bottom: extraH, left: 0, right: extraW), mode: canReflect ? .reflect : .zero)
-        let y = transformerProgram([padded, code], constants: transformer)
+        let y = runnableTransformer([padded, code], constants: transformer)
         guard extraH + extraW > 0 else { return y }
         return y.slice(axis: 2, 0..<h).slice(axis: 3, 0..<w)
     }

@@ -93,6 +93,36 @@ public struct TensorProgram: Equatable {
         return try! TensorProgram(inputCount: inputCount, steps: kept, output: renumbered[output]!)
     }
 
+    /// The same program without steps that cannot change a value, so each runs one pass fewer
+    /// over its tensor (the result is the same, bit for bit):
+    /// - a fake-quantisation of a value already fake-quantised with the same settings, perhaps
+    ///   reflection-padded or upsampled since (those only copy elements): a quantised value
+    ///   divided by its scale lies within a few ulps of its integer, so it rounds back to it;
+    /// - a ReLU read only by fake-quantisations whose zero point is the range's lowest integer:
+    ///   those already send every negative value to 0.
+    public func simplified() -> TensorProgram {
+        var readers: [Int: [Operation]] = [:]
+        for step in steps { for argument in step.arguments { readers[argument, default: []].append(step.operation) } }
+        var producer: [Int: Step] = [:]
+        var replacement: [Int: Int] = [:]
+        func resolved(_ value: Int) -> Int { replacement[value].map(resolved) ?? value }
+        var steps = self.steps
+        for index in steps.indices {
+            steps[index].arguments = steps[index].arguments.map(resolved)
+            let (step, value) = (steps[index], inputCount + index)
+            defer { producer[value] = step }
+            if case .fakeQuantize = step.operation {
+                var origin = step.arguments[0]
+                while let copy = producer[origin], copy.operation.onlyCopiesElements { origin = copy.arguments[0] }
+                if producer[origin]?.operation == step.operation { replacement[value] = step.arguments[0] }
+            } else if step.operation == .relu, value != output, let consumers = readers[value],
+                      consumers.allSatisfy(\.sendsNegativesToZero) {
+                replacement[value] = step.arguments[0]
+            }
+        }
+        return try! TensorProgram(inputCount: inputCount, steps: steps, output: resolved(output)).pruned()
+    }
+
     /// The result of running the program on `inputs` with `constants`; each value is released
     /// after its last use. Shapes must have been checked (`shapes(inputs:constants:)`).
     public func callAsFunction(_ inputs: [Tensor], constants: [Tensor]) -> Tensor {
@@ -125,6 +155,21 @@ public struct TensorProgram: Equatable {
 }
 
 extension TensorProgram.Operation {
+    /// Whether it only copies its argument's elements (to other places, some more than once).
+    var onlyCopiesElements: Bool {
+        switch self {
+        case .reflectionPad, .upsample: return true
+        default: return false
+        }
+    }
+
+    /// Whether it is a fake-quantisation that maps every negative value to 0 (its zero point is
+    /// its range's lowest integer).
+    var sendsNegativesToZero: Bool {
+        if case let .fakeQuantize(_, zeroPoint, range) = self { return zeroPoint == range.lowerBound }
+        return false
+    }
+
     /// Whether its settings are ones the engine's operations accept.
     var isValid: Bool {
         switch self {

@@ -95,6 +95,45 @@ final class MagentaArbitraryTests: XCTestCase {
         assertRefuses("impossible") { try TensorProgram(text: "inputs 1\nquantize %0 scale=-1.0 zero=0 range=int8\nreturn %1") }
     }
 
+    func testSimplifiedProgramsComputeTheSameBitForBitInFewerSteps() throws {
+        // Re-quantising after a reflection and an upsampling, and a ReLU before a quantisation
+        // whose zero point is its lowest integer, change nothing; a ReLU before one whose zero
+        // point is not, or read by something else too, does.
+        let text = """
+            inputs 1
+            quantize %0 scale=0.05 zero=-3 range=int8
+            reflect %1 pad=1,1,2,0
+            upsample %2 factor=2
+            quantize %3 scale=0.05 zero=-3 range=int8
+            relu %4
+            quantize %5 scale=0.02 zero=-128 range=int8
+            relu %6
+            quantize %7 scale=0.02 zero=0 range=int8
+            relu %8
+            quantize %9 scale=0.03 zero=-128 range=int8
+            add %9 %10
+            quantize %3 scale=0.04 zero=-3 range=int8
+            add %11 %12
+            return %13
+            """
+        let program = try TensorProgram(text: text)
+        let simple = program.simplified()
+        XCTAssertEqual(simple.steps.count, program.steps.count - 2, simple.text)
+        let x = Tensor(shape: [1, 2, 5, 6], values: (0..<60).map { Float($0 % 13) * 0.37 - 2.2 })
+        XCTAssertEqual(simple([x], constants: []).toArray(), program([x], constants: []).toArray())
+        // Magenta's transformer: the same picture without a re-quantisation after each of its 16
+        // reflections and 2 upsamplings, and without its ReLUs (403 steps of 428).
+        let network = try network()
+        let transformer = network.transformerProgram, simpler = transformer.simplified()
+        XCTAssertLessThanOrEqual(simpler.steps.count, transformer.steps.count - 20)
+        let content = Tensor(shape: [1, 3, 16, 20], values: (0..<960).map { Float($0 % 29) / 28 })
+        let code = Tensor(shape: [1, 100, 1, 1], values: (0..<100).map { Float($0 % 7) / 7 - 0.4 })
+        let constants = network.namedParameters().filter { $0.name.hasPrefix("transformer.") }
+            .sorted { Int($0.name.dropFirst(12))! < Int($1.name.dropFirst(12))! }.map(\.tensor)
+        XCTAssertEqual(withoutGradients { simpler([content, code], constants: constants).toArray() },
+                       withoutGradients { transformer([content, code], constants: constants).toArray() })
+    }
+
     func testImporterRefusesGraphsItCannotTranslateInOneLine() throws {
         let (predictor, transformer) = try models()
         func refuses(_ text: String, predictor p: ONNXModel = predictor, transformer t: ONNXModel = transformer) {
