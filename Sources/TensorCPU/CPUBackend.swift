@@ -387,6 +387,10 @@ public final class CPUBackend: ComputeBackend {
     // MARK: pooling
 
     public func pooling(_ x: Tensor, kind: PoolingKind, geometry: WindowGeometry) -> (y: Tensor, context: AnyObject?) {
+        if MaxPooling.runs(kind, shape: x.shape, layout: x.layout, geometry: geometry) {
+            let (y, choices) = MaxPooling.forward(x)
+            return (y, choices)
+        }
         let key = PoolingKey(inputShape: x.shape, layout: x.layout, kind: kind, geometry: geometry)
         let plan = poolingPlans[key] ?? PoolingPlan(key, context: context)
         poolingPlans[key] = plan
@@ -406,6 +410,9 @@ public final class CPUBackend: ComputeBackend {
 
     public func poolingBackward(_ dy: Tensor, inputShape: [Int], inputLayout: Layout, kind: PoolingKind,
                                 geometry: WindowGeometry, context workspace: AnyObject?) -> Tensor {
+        if let choices = workspace as? MaxPooling.Choices {
+            return MaxPooling.backward(reorder(dy, to: inputLayout), choices: choices, inputShape: inputShape)
+        }
         let key = PoolingKey(inputShape: inputShape, layout: inputLayout, kind: kind, geometry: geometry)
         guard let plan = poolingPlans[key] else { fatalError("pooling backward before its forward: \(key)") }
         let dy = reorder(dy, to: inputLayout)

@@ -1,10 +1,10 @@
-import CElementwise
+import CKernels
 import Foundation
 import Tensor
 
-/// Whether `CElementwise`'s AVX2 loops run (where the CPU has AVX2; tests turn them off to check
+/// Whether `CKernels`'s AVX2 loops run (where the CPU has AVX2; tests turn them off to check
 /// the Swift ones).
-nonisolated(unsafe) var usesAVX2Elementwise = ce_available() != 0
+nonisolated(unsafe) var usesAVX2Elementwise = ck_available() != 0
 
 /// Element offsets of a row-major shape, with 0 as the stride of every axis of extent 1, so
 /// that walking another (broadcast) shape with them reads the repeated element.
@@ -135,7 +135,7 @@ extension CPUBackend {
             case .square: for i in range { py[i] = px[i] * px[i] }
             case let .clamp(low, high): for i in range { py[i] = min(max(px[i], low), high) }
             case let .fakeQuantize(scale, zeroPoint, low, high) where usesAVX2Elementwise:
-                ce_fake_quantize(px + range.lowerBound, range.count, scale, zeroPoint, low, high, py + range.lowerBound)
+                ck_fake_quantize(px + range.lowerBound, range.count, scale, zeroPoint, low, high, py + range.lowerBound)
             case let .fakeQuantize(scale, zeroPoint, low, high):
                 // Rounded to the nearest integer (ties to even) by adding and subtracting 1.5·2²³,
                 // exact once clamped into ±2²²; a loop the compiler vectorises, unlike `rounded`.

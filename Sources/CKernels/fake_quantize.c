@@ -1,5 +1,5 @@
-// Element-wise kernels for AVX2; see include/CElementwise.h.
-#include "CElementwise.h"
+// Fake-quantisation for AVX2; see include/CKernels.h.
+#include "CKernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -7,12 +7,7 @@
 
 #define AVX2 __attribute__((target("avx2")))
 
-int ce_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-}
-
-AVX2 void ce_fake_quantize(const float *x, long count, float scale, float zero_point, float low, float high, float *y) {
+AVX2 void ck_fake_quantize(const float *x, long count, float scale, float zero_point, float low, float high, float *y) {
     const __m256 s = _mm256_set1_ps(scale), zero = _mm256_set1_ps(zero_point);
     const __m256 lowest = _mm256_set1_ps(low), highest = _mm256_set1_ps(high);
     long i = 0;
@@ -32,7 +27,6 @@ AVX2 void ce_fake_quantize(const float *x, long count, float scale, float zero_p
 
 #else
 
-int ce_available(void) { return 0; }
-void ce_fake_quantize(const float *x, long count, float scale, float zero_point, float low, float high, float *y) {}
+void ck_fake_quantize(const float *x, long count, float scale, float zero_point, float low, float high, float *y) {}
 
 #endif
