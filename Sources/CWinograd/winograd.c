@@ -75,6 +75,12 @@ static inline AVX2 void input_transform(const __m256 d[6], __m256 out[6]) {
     out[5] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[3], _mm256_mul_ps(four, d[1])), d[5]);
 }
 
+/// `v` where the eight mask bytes at `mask` are non-zero, else 0.
+static inline AVX2 __m256 masked(__m256 v, const unsigned char *mask) {
+    const __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mask));
+    return _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_cmpgt_epi32(bytes, _mm256_setzero_si256())));
+}
+
 AVX2 void cw_transform_inputs(const float *x, const cw_side *in, long first, long group,
                               long begin, long end, float *v) {
     const long blocks = in->channels / 8, position_stride = cw_padded(group * in->channels);
@@ -101,6 +107,15 @@ AVX2 void cw_transform_inputs(const float *x, const cw_side *in, long first, lon
                         const long xx = left + j;
                         d[i][j] = y >= 0 && y < in->height && xx >= 0 && xx < in->width
                             ? _mm256_loadu_ps(row + j * 8) : _mm256_setzero_ps();
+                    }
+                }
+                if (in->mask) {
+                    // Outside the picture d is already 0; the mask is read only where x is.
+                    const unsigned char *mask_row = in->mask + (row - x);
+                    for (int j = 0; j < 6; j++) {
+                        const long xx = left + j;
+                        if (inside || (y >= 0 && y < in->height && xx >= 0 && xx < in->width))
+                            d[i][j] = masked(d[i][j], mask_row + j * 8);
                     }
                 }
             }

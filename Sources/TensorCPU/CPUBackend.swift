@@ -20,7 +20,10 @@ public final class CPUBackend: ComputeBackend {
         case bfloat16
     }
 
-    /// Where 3×3 stride-1 convolutions run on `WinogradConvolution` instead of oneDNN's kernels.
+    /// Where convolutions run on our own kernels instead of oneDNN's: 3×3 stride-1 ones on
+    /// `WinogradConvolution`, and (unless `.never`) those into or out of a few channels on
+    /// `NarrowConvolution`. oneDNN is what PyTorch's CPU convolutions run, so with `.never` a
+    /// computation follows PyTorch's arithmetic step for step; ours sum in other orders.
     public enum WinogradUse: String, CaseIterable, Sendable {
         /// Never: oneDNN everywhere.
         case never
@@ -186,8 +189,8 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                             applyingReLU: Bool) -> Tensor {
-        if let kernel = NarrowConvolution.kernel(inputChannels: x.shape[1], outputChannels: weight.shape[0],
-                                                 inputLayout: x.layout, geometry: geometry) {
+        if winograd != .never, let kernel = NarrowConvolution.kernel(
+            inputChannels: x.shape[1], outputChannels: weight.shape[0], inputLayout: x.layout, geometry: geometry) {
             let shape = [x.shape[0], weight.shape[0], geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3])]
             let y = Tensor(shape: shape, layout: kernel == .fewInputs ? .channelsBlocked8 : .plain,
                            storage: Storage(count: shape.reduce(1, *)))
@@ -240,8 +243,8 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardData(_ dy: Tensor, reluMask: AnyObject?, weight: Tensor, inputShape: [Int],
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
-        if let forward = NarrowConvolution.kernel(inputChannels: inputShape[1], outputChannels: weight.shape[0],
-                                                  inputLayout: inputLayout, geometry: geometry) {
+        if winograd != .never, let forward = NarrowConvolution.kernel(
+            inputChannels: inputShape[1], outputChannels: weight.shape[0], inputLayout: inputLayout, geometry: geometry) {
             // The input gradient's convolution runs on the other kernel; a mask is laid out like dy.
             let backward: NarrowConvolution.Kernel = forward == .fewInputs ? .fewOutputs : .fewInputs
             gradientOperations.float32 += 1
@@ -275,13 +278,19 @@ public final class CPUBackend: ComputeBackend {
         if usesWinograd(inputShape: inputShape, outputChannels: weight.shape[0], layout: inputLayout, geometry: geometry) {
             gradientOperations.float32 += 1
             var dy = reorder(dy, to: inputLayout)
-            if let reluMask { dy = reluBackward(dy, mask: ReLUMask.from(reluMask)) }
+            // The AVX2 kernels apply the mask as they read dy, saving a pass over it.
+            let mask = reluMask.map(ReLUMask.from)
+            let fused = mask?.layout == inputLayout && WinogradConvolution.readsMasks(outputChannels: inputShape[1])
+            if let mask, !fused { dy = reluBackward(dy, mask: mask) }
             let dx = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
             let padding = WinogradConvolution.backwardPadding(geometry.padding)
-            WinogradConvolution.convolve(dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
-                                         weightShape: weight.shape, forInputGradient: true, bias: nil, applyingReLU: false,
-                                         padding: (padding.top, padding.left),
-                                         outputHeight: inputShape[2], outputWidth: inputShape[3], into: dx.storage.pointer)
+            withExtendedLifetime(mask) {
+                WinogradConvolution.convolve(dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
+                                             weightShape: weight.shape, forInputGradient: true, bias: nil,
+                                             applyingReLU: false, padding: (padding.top, padding.left),
+                                             outputHeight: inputShape[2], outputWidth: inputShape[3],
+                                             inputMask: fused ? UnsafePointer(mask!.bytes) : nil, into: dx.storage.pointer)
+            }
             return dx
         }
         let plan = plan(ConvolutionKey(inputShape: inputShape, inputLayout: inputLayout, weightShape: weight.shape,

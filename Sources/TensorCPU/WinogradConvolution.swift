@@ -137,13 +137,15 @@ enum WinogradConvolution {
     /// (nChw8c, `outputHeight`×`outputWidth`), adding `bias` and applying ReLU when asked; with
     /// `forInputGradient`, with the filters of the input gradient's convolution instead (`x` is
     /// then the output gradient). `padding` gives the zero rows and columns before the first
-    /// input pixel (the output size implies the rest).
+    /// input pixel (the output size implies the rest). `inputMask` (one byte per element of `x`,
+    /// zero where `x` is to read as 0) is for `readsMasks` convolutions only.
     static func convolve(_ x: UnsafePointer<Float>, shape: [Int], weights: UnsafePointer<Float>, weightShape: [Int],
                          forInputGradient: Bool, bias: UnsafePointer<Float>?, applyingReLU: Bool,
                          padding: (top: Int, left: Int), outputHeight: Int, outputWidth: Int,
-                         into y: UnsafeMutablePointer<Float>) {
+                         inputMask: UnsafePointer<UInt8>? = nil, into y: UnsafeMutablePointer<Float>) {
         let outputChannels = forInputGradient ? weightShape[1] : weightShape[0]
-        let avx2 = usesAVX2Kernels && outputChannels % 16 == 0
+        let avx2 = readsMasks(outputChannels: outputChannels)
+        precondition(inputMask == nil || avx2, "a Winograd convolution to \(outputChannels) channels given a mask")
         let transformed = avx2
             ? packedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
             : transformedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
@@ -160,7 +162,7 @@ enum WinogradConvolution {
             // Blocks of whole rows of the 6×16 product kernel; a few tasks per core for balance.
             let block = max(6, blockBytes / (36 * (inputs + outputChannels) * MemoryLayout<Float>.stride) / 6 * 6)
             let tasks = min((tiles + block - 1) / block, 64)
-            var (inputSide, outputSide) = (input.side(padding: padding), output.side(padding: (0, 0)))
+            var (inputSide, outputSide) = (input.side(padding: padding, mask: inputMask), output.side(padding: (0, 0)))
             parallelTasks(tasks) { task in
                 let scratch = Storage(count: 36 * (cw_padded(block * inputs) + cw_padded(block * outputChannels)))
                 cw_convolve_tiles(x, &inputSide, &outputSide, filters, tiles * task / tasks, tiles * (task + 1) / tasks,
@@ -176,7 +178,7 @@ enum WinogradConvolution {
             let count = min(group, tiles - first)
             inParallel(count, channels: inputs) { range in
                 if avx2 {
-                    var side = input.side(padding: padding)
+                    var side = input.side(padding: padding, mask: inputMask)
                     cw_transform_inputs(x, &side, first, count, range.lowerBound, range.upperBound, v)
                 } else {
                     transformInputs(x, input, tiles: range, first: first, group: count, padding: padding, into: v)
@@ -205,6 +207,10 @@ enum WinogradConvolution {
         withExtendedLifetime((transformed, transformedInputs, products)) {}
     }
 
+    /// Whether a convolution to `outputChannels` runs on the AVX2 kernels, which apply an input
+    /// mask as they read (a ReLU's, to the output gradient of the input gradient's convolution).
+    static func readsMasks(outputChannels: Int) -> Bool { usesAVX2Kernels && outputChannels % 16 == 0 }
+
     /// Sizes of one side of the convolution (input or output) and its tiling.
     private struct Geometry {
         let channels: Int, height: Int, width: Int, tilesAcross: Int, tilesPerImage: Int
@@ -216,10 +222,11 @@ enum WinogradConvolution {
             return (image, down * 4, across * 4)
         }
 
-        /// The same, as the AVX2 kernels take it, with `padding` zero rows and columns before it.
-        func side(padding: (top: Int, left: Int)) -> cw_side {
+        /// The same, as the AVX2 kernels take it, with `padding` zero rows and columns before it
+        /// and the elements `mask` zeroes read as 0.
+        func side(padding: (top: Int, left: Int), mask: UnsafePointer<UInt8>? = nil) -> cw_side {
             cw_side(channels: channels, height: height, width: width, tiles_across: tilesAcross,
-                    tiles_per_image: tilesPerImage, pad_top: padding.top, pad_left: padding.left)
+                    tiles_per_image: tilesPerImage, pad_top: padding.top, pad_left: padding.left, mask: mask)
         }
 
         /// Offset of channel block `channelBlock` of image `image`.

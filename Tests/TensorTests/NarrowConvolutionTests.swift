@@ -7,7 +7,7 @@ import XCTest
 /// definition of convolution (forward) and oneDNN (input gradient), on kernel sizes, paddings and
 /// widths that leave partial pixel runs and clipped edges; and by finite differences.
 final class NarrowConvolutionTests: XCTestCase {
-    private let backend = CPUBackend(gradientPrecision: .float32, winograd: .never)
+    private let backend = CPUBackend(gradientPrecision: .float32, winograd: .whereFaster)
     /// (kernel height, kernel width, padding): Gatys' first layer, Magenta's 9×9 on a padded
     /// input, and a rectangular kernel with uneven padding.
     private let windows = [(3, 3, Padding2D(1)), (9, 9, Padding2D(0)), (9, 9, Padding2D(4)),
@@ -111,7 +111,18 @@ final class NarrowConvolutionTests: XCTestCase {
         assertClose(gradients[0], gradients[1], "x's gradient")
     }
 
-    func testOnlyStrideOneUngroupedNarrowConvolutionsRunHere() {
+    func testOnlyStrideOneUngroupedNarrowConvolutionsRunHereAndNotForExactRuns() {
+        // A backend that keeps to oneDNN's (PyTorch's) arithmetic never runs them.
+        let exact = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        let (x, w) = (randomTensor([1, 3, 6, 7], seed: 40), randomTensor([16, 3, 3, 3], seed: 41))
+        let (mine, theirs) = (backend.convolution(x, weight: w, bias: nil, geometry: WindowGeometry(kernel: 3, padding: 1),
+                                                  applyingReLU: false),
+                              exact.convolution(x, weight: w, bias: nil, geometry: WindowGeometry(kernel: 3, padding: 1),
+                                                applyingReLU: false))
+        assertClose(backend.download(backend.reorder(mine, to: .plain)), exact.download(exact.reorder(theirs, to: .plain)),
+                    "3→16")
+        XCTAssertNotEqual(backend.download(backend.reorder(mine, to: .plain)), exact.download(exact.reorder(theirs, to: .plain)),
+                          "oneDNN sums in another order: bit for bit equal results would mean ours did not run")
         let plain = WindowGeometry(kernel: 3, padding: 1)
         XCTAssertNil(NarrowConvolution.kernel(inputChannels: 3, outputChannels: 64, inputLayout: .plain,
                                               geometry: WindowGeometry(kernel: 3, stride: 2, padding: 1)))

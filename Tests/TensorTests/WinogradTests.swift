@@ -84,6 +84,29 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    func testInputGradientThroughAReLUMaskIsTheMaskedOnes() {
+        // On the AVX2 kernels the mask is applied as dy is read; it must equal masking first.
+        forEachKernel { kernel in
+            for padding in paddings {
+                let shape = [2, 16, 9, 11]
+                let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
+                let outputShape = [2, 32, geometry.outputHeight(9), geometry.outputWidth(11)]
+                let blocked = { (values: [Float]) in
+                    self.winograd.reorder(self.winograd.upload(values, shape: outputShape), to: .channelsBlocked8)
+                }
+                let dy = blocked(randomValues(outputShape.reduce(1, *), seed: 30))
+                let mask = winograd.reluMask(blocked(randomValues(outputShape.reduce(1, *), seed: 31)))
+                let weight = winograd.upload(randomValues(32 * 16 * 9, seed: 32), shape: [32, 16, 3, 3])
+                let gradients = [(dy, mask as AnyObject?), (winograd.reluBackward(dy, mask: mask), nil)].map { dy, mask in
+                    winograd.download(winograd.reorder(winograd.convolutionBackwardData(
+                        dy, reluMask: mask, weight: weight, inputShape: shape, inputLayout: .channelsBlocked8,
+                        geometry: geometry), to: .plain))
+                }
+                XCTAssertEqual(gradients[0], gradients[1], "\(kernel), \(padding)")
+            }
+        }
+    }
+
     func testGradientsByFiniteDifferences() {
         let saved = Backend.current
         defer { Backend.current = saved }

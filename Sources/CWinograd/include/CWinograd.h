@@ -14,6 +14,9 @@ typedef struct {
     long tiles_across, tiles_per_image;
     /// Zero rows and columns before the first pixel (input side only; 0 on the output side).
     long pad_top, pad_left;
+    /// Input side only, or null: one byte per input element, laid out as the input; where it
+    /// is 0 the element reads as 0 (a ReLU's mask, applied to an output gradient on the way in).
+    const unsigned char *mask;
 } cw_side;
 
 /// Floats from one of the 36 matrices (inputs, products, filters) to the next, for matrices of
