@@ -19,6 +19,17 @@ INLINE void inside(long offset, long kernel, long extent, long *begin, long *end
     *end = offset + kernel > extent ? extent - offset : kernel;
 }
 
+/// For output row `oy`: the kernel rows inside the input, and the output columns whose whole
+/// kernel row is inside it (ox − pad_left ≥ 0 and ox − pad_left + kernel_width ≤ input_width).
+INLINE void row_bounds(const cn_geometry *g, long oy, long *ky_begin, long *ky_end, long *interior_begin,
+                       long *interior_end) {
+    inside(oy - g->pad_top, g->kernel_height, g->input_height, ky_begin, ky_end);
+    *interior_begin = g->pad_left;
+    *interior_end = g->input_width - g->kernel_width + g->pad_left + 1;
+    if (*interior_end > g->output_width) *interior_end = g->output_width;
+    if (*interior_end < *interior_begin) *interior_end = *interior_begin;
+}
+
 // MARK: Few inputs
 
 /// `pixels` outputs of one row starting at column `x0` (input column `ix`), `blocks` blocks of
@@ -62,12 +73,8 @@ INLINE AVX2 void few_inputs_row(const float *x, const cn_geometry *g, const floa
     const int run = 12 / blocks;
     const long plane = g->output_height * g->output_width * 8;
     const long iy = oy - g->pad_top;
-    long ky_begin, ky_end;
-    inside(iy, g->kernel_height, g->input_height, &ky_begin, &ky_end);
-    // Columns whose whole kernel row is inside: ox − pad_left ≥ 0 and ox − pad_left + kw ≤ width.
-    long interior_begin = g->pad_left, interior_end = g->input_width - g->kernel_width + g->pad_left + 1;
-    if (interior_end > g->output_width) interior_end = g->output_width;
-    if (interior_end < interior_begin) interior_end = interior_begin;
+    long ky_begin, ky_end, interior_begin, interior_end;
+    row_bounds(g, oy, &ky_begin, &ky_end, &interior_begin, &interior_end);
     float *out_row = y + oy * g->output_width * 8;
     for (long ox = 0; ox < g->output_width;) {
         const long ix = ox - g->pad_left;
@@ -145,11 +152,8 @@ INLINE AVX2 void few_outputs_row(const float *x, const cn_geometry *g, const flo
     const int run = outputs == 1 ? 12 : outputs == 2 ? 6 : outputs == 3 ? 4 : outputs == 6 ? 1 : 2;
     const long plane = g->output_height * g->output_width;
     const long iy = oy - g->pad_top;
-    long ky_begin, ky_end;
-    inside(iy, g->kernel_height, g->input_height, &ky_begin, &ky_end);
-    long interior_begin = g->pad_left, interior_end = g->input_width - g->kernel_width + g->pad_left + 1;
-    if (interior_end > g->output_width) interior_end = g->output_width;
-    if (interior_end < interior_begin) interior_end = interior_begin;
+    long ky_begin, ky_end, interior_begin, interior_end;
+    row_bounds(g, oy, &ky_begin, &ky_end, &interior_begin, &interior_end);
     float *out_row = y + oy * g->output_width;
     for (long ox = 0; ox < g->output_width;) {
         const long ix = ox - g->pad_left;

@@ -38,15 +38,10 @@ final class WinogradTests: XCTestCase {
                             winograd.reorder(winograd.upload(x, shape: shape), to: .channelsBlocked8),
                             weight: winograd.upload(w, shape: [outputs, 16, 3, 3]),
                             bias: winograd.upload(b, shape: [outputs]), geometry: geometry, applyingReLU: relu)
-                        var expected = convolutionByDefinition(x, shape: shape, weights: w, outputs: outputs,
-                                                               padding: padding)
-                        let plane = y.shape[2] * y.shape[3]
-                        for i in expected.indices {
-                            expected[i] += b[i / plane % outputs]
-                            if relu { expected[i] = max(0, expected[i]) }
-                        }
+                        let expected = convolutionByDefinition(x, shape: shape, weights: w, bias: b, outputs: outputs,
+                                                               geometry: geometry).map { relu ? max(0, $0) : $0 }
                         XCTAssertEqual(y.layout, .channelsBlocked8)
-                        assertClose(winograd.download(winograd.reorder(y, to: .plain)), expected,
+                        assertCloseToScale(winograd.download(winograd.reorder(y, to: .plain)), expected,
                                     "\(kernel), padding \(index), \(height)×\(width), \(outputs) outputs, ReLU \(relu)")
                     }
                 }
@@ -80,7 +75,7 @@ final class WinogradTests: XCTestCase {
                 } } }
                 expected[((n * 16 + c) * 10 + y) * 7 + x] = sum
             } } } }
-            assertClose(winograd.download(winograd.reorder(dx, to: .plain)), expected, "\(kernel), padding \(index)")
+            assertCloseToScale(winograd.download(winograd.reorder(dx, to: .plain)), expected, "\(kernel), padding \(index)")
         }
     }
 
@@ -140,38 +135,10 @@ final class WinogradTests: XCTestCase {
             }
             if winograd {
                 XCTAssertNotEqual(outputs[0], outputs[1], "\(channels) channels, \(side)²")
-                assertClose(outputs[0], outputs[1], "\(channels) channels, \(side)²")
+                assertCloseToScale(outputs[0], outputs[1], "\(channels) channels, \(side)²")
             } else {
                 XCTAssertEqual(outputs[0], outputs[1], "\(channels) channels, \(side)²")
             }
         }
-    }
-
-    /// Convolution of NCHW `x` with OIHW 3×3 `weights`, summed in double precision.
-    private func convolutionByDefinition(_ x: [Float], shape: [Int], weights: [Float], outputs: Int,
-                                         padding: Padding2D) -> [Float] {
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let (oh, ow) = (h + padding.top + padding.bottom - 2, w + padding.left + padding.right - 2)
-        var y = [Float](repeating: 0, count: n * outputs * oh * ow)
-        for image in 0..<n { for o in 0..<outputs { for r in 0..<oh { for q in 0..<ow {
-            var sum = 0.0
-            for channel in 0..<c { for i in 0..<3 { for j in 0..<3 {
-                let (row, column) = (r + i - padding.top, q + j - padding.left)
-                guard row >= 0, row < h, column >= 0, column < w else { continue }
-                sum += Double(x[((image * c + channel) * h + row) * w + column])
-                    * Double(weights[((o * c + channel) * 3 + i) * 3 + j])
-            } } }
-            y[((image * outputs + o) * oh + r) * ow + q] = Float(sum)
-        } } } }
-        return y
-    }
-
-    /// Equal within 1e-5 of the largest expected magnitude (F(4×4, 3×3) in f32 is ~1e-6).
-    private func assertClose(_ actual: [Float], _ expected: [Float], _ message: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
-        let scale = expected.map(abs).max() ?? 1
-        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(worst, 1e-5 * scale, message, file: file, line: line)
     }
 }
