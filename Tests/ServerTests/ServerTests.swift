@@ -10,13 +10,20 @@ import XCTest
 /// and real jobs run by the built `neural-style` on tiny pictures.
 final class ServerTests: XCTestCase {
     private var work: URL!
+    /// The decoders' pixel limit before the test: the app sets that process-wide global from its
+    /// configuration, and the suites that run after this one must find it as it was.
+    private var pixelLimit = 0
 
     override func setUpWithError() throws {
+        pixelLimit = ImageFile.maximumPixels
         work = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+    override func tearDownWithError() throws {
+        ImageFile.maximumPixels = pixelLimit
+        try? FileManager.default.removeItem(at: work)
+    }
 
     /// The repository's shipped models (a one-style TransformerNet).
     private static let shippedModels = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
