@@ -140,24 +140,14 @@ extension CPUBackend {
 }
 
 /// Per lane of a plane: the sum of its `pixels` values (into `sum`) and the sum of squared
-/// deviations from their mean (into `squares`); partial sums of 256 pixels in float vectors,
-/// totals in double precision.
+/// deviations from their mean (into `squares`), by `laneSums`.
 private func laneMoments<V: SIMD>(_ p: UnsafeMutablePointer<Float>, pixels: Int, _: V.Type,
                                   _ sum: inout [Double], _ squares: inout [Double]) where V.Scalar == Float {
-    let raw = UnsafeRawPointer(p), lanes = V.scalarCount
-    func accumulate(_ term: (V) -> V, into total: inout [Double]) {
-        var start = 0
-        while start < pixels {
-            var partial = V()
-            for i in start..<min(pixels, start + 256) { partial += term(raw.loadUnaligned(fromByteOffset: i * lanes * 4, as: V.self)) }
-            for l in 0..<lanes { total[l] += Double(partial[l]) }
-            start += 256
-        }
-    }
-    accumulate({ $0 }, into: &sum)
+    let (raw, stride) = (UnsafeRawPointer(p), V.scalarCount * 4)
+    sum = laneSums(raw, count: pixels, stride: stride, V.self)
     var mean = V()
-    for l in 0..<lanes { mean[l] = Float(sum[l] / Double(pixels)) }
-    accumulate({ ($0 - mean) * ($0 - mean) }, into: &squares)
+    for l in 0..<V.scalarCount { mean[l] = Float(sum[l] / Double(pixels)) }
+    squares = laneSums(raw, count: pixels, stride: stride, V.self) { ($0 - mean) * ($0 - mean) }
 }
 
 /// The scalar form of `laneMoments` for any lane count.

@@ -45,35 +45,24 @@ extension CPUBackend {
     }
 
     /// Σ over height and width of an `[N, C, H, W]` tensor in any layout, to `[N, C, 1, 1]`
-    /// (plain): eight lanes at a time, each run of 256 pixels added in float, the runs in double.
+    /// (plain), eight lanes at a time (`laneSums`).
     private func spatialSum(_ x: Tensor) -> Tensor {
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let block = x.layout.blockSize
         let y = Tensor(shape: [n, c, 1, 1], storage: Storage(count: n * c))
         let (px, py) = (UnsafeRawPointer(x.storage.pointer), y.storage.pointer)
-        /// Σ of `count` eight-float vectors `stride` bytes apart from `start`, lane by lane.
-        func laneSums(_ start: UnsafeRawPointer, _ count: Int, stride: Int = 32) -> SIMD8<Double> {
-            var total = SIMD8<Double>()
-            for run in Swift.stride(from: 0, to: count, by: 256) {
-                var partial = SIMD8<Float>()
-                for k in run..<min(run + 256, count) {
-                    partial += start.loadUnaligned(fromByteOffset: k * stride, as: SIMD8<Float>.self)
-                }
-                total += SIMD8<Double>(partial)
-            }
-            return total
-        }
         if block > 1 {
             parallelTasks(n * c / block) { task in
                 for half in 0..<(block / 8) {
-                    let sums = laneSums(px + (task * hw * block + half * 8) * 4, hw, stride: block * 4)
+                    let sums = laneSums(px + (task * hw * block + half * 8) * 4, count: hw, stride: block * 4,
+                                        SIMD8<Float>.self)
                     for lane in 0..<8 { py[task * block + half * 8 + lane] = Float(sums[lane]) }
                 }
             }
         } else {
             parallelTasks(n * c) { plane in
                 let start = px + plane * hw * 4
-                var total = laneSums(start, hw / 8).sum()
+                var total = laneSums(start, count: hw / 8, stride: 32, SIMD8<Float>.self).reduce(0, +)
                 for k in (hw / 8 * 8)..<hw { total += Double(start.load(fromByteOffset: k * 4, as: Float.self)) }
                 py[plane] = Float(total)
             }
@@ -155,4 +144,18 @@ extension CPUBackend {
         }
         return y
     }
+}
+
+/// Σ `term(v)` over `count` vectors `stride` bytes apart from `start`, lane by lane: each run of
+/// 256 vectors added in float vectors, the runs in double (vector speed, and double's accuracy
+/// however large the plane).
+func laneSums<V: SIMD>(_ start: UnsafeRawPointer, count: Int, stride: Int, _: V.Type,
+                       _ term: (V) -> V = { $0 }) -> [Double] where V.Scalar == Float {
+    var total = [Double](repeating: 0, count: V.scalarCount)
+    for run in Swift.stride(from: 0, to: count, by: 256) {
+        var partial = V()
+        for k in run..<min(run + 256, count) { partial += term(start.loadUnaligned(fromByteOffset: k * stride, as: V.self)) }
+        for lane in 0..<V.scalarCount { total[lane] += Double(partial[lane]) }
+    }
+    return total
 }
