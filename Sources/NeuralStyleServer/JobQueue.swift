@@ -13,6 +13,8 @@ actor JobQueue {
         var subscribers: [UUID: AsyncStream<JobEvent>.Continuation] = [:]
         var cancelRequested = false
         var logOffset: UInt64 = 0
+        /// When `watch` first saw the process exited (nil while it runs).
+        var exitSeen: Date?
     }
 
     private let configuration: ServerConfiguration
@@ -196,16 +198,38 @@ actor JobQueue {
         runningCount += 1
         memoryInUse += job.plan.estimatedBytes
         publish(id, .job(job.view))
-        if job.plan.method == "gatys" {
-            Task {
-                while await self.followProgress(id) { try? await Task.sleep(nanoseconds: 250_000_000) }
-            }
+        Task {
+            while await self.watch(id) { try? await Task.sleep(nanoseconds: 250_000_000) }
         }
     }
 
-    /// Reads the job's new log lines and preview pictures; false once it is no longer running.
-    private func followProgress(_ id: String) -> Bool {
-        guard var job = entries[id], job.view.status == .running else { return false }
+    /// One look at a running job: its progress (Gatys), and whether its process has exited
+    /// without the termination handler saying so yet. Foundation reports an exit through a socket
+    /// the child holds, which arrives late when another child inherited that socket; a job whose
+    /// process is gone is ended here after `lostExitGrace`. False once the job no longer runs.
+    private func watch(_ id: String) -> Bool {
+        guard let job = entries[id], job.view.status == .running, let process = job.process else { return false }
+        if job.plan.method == "gatys" { followProgress(id) }
+        if let exitCode = ExitStatus.peek(process.processIdentifier) {
+            let now = Date()
+            guard let since = entries[id]?.exitSeen else {
+                entries[id]?.exitSeen = now
+                return true
+            }
+            if now.timeIntervalSince(since) >= Self.lostExitGrace {
+                processEnded(id, exitCode: exitCode)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// How long an exit may go unreported by Foundation before `watch` reports it.
+    private static let lostExitGrace: TimeInterval = 1
+
+    /// Reads the job's new log lines and preview pictures.
+    private func followProgress(_ id: String) {
+        guard var job = entries[id], job.view.status == .running else { return }
         var events: [JobEvent] = []
         let log = job.directory.appendingPathComponent("log.jsonl")
         if let handle = FileHandle(forReadingAtPath: log.path) {
@@ -238,14 +262,13 @@ actor JobQueue {
         }
         entries[id] = job
         for event in events { publish(id, event) }
-        return true
     }
 
     private func processEnded(_ id: String, exitCode: Int32) {
         guard let job = entries[id], job.view.status == .running else { return }
         runningCount -= 1
         memoryInUse -= job.plan.estimatedBytes
-        if job.plan.method == "gatys" { _ = followProgress(id) }
+        if job.plan.method == "gatys" { followProgress(id) }
         let result = job.directory.appendingPathComponent("result.png").path
         if job.cancelRequested {
             end(id, status: .cancelled, error: nil)
@@ -282,6 +305,17 @@ actor JobQueue {
         let iteration: Int
         let total: Double, content: Double, style: Double, tv: Double
         let elapsed: Double
+    }
+}
+
+/// A child's exit status, read without reaping it (so Foundation's own wait still finds it).
+enum ExitStatus {
+    /// The exit code (or the signal's number, for a killed child) if process `pid` has exited.
+    static func peek(_ pid: Int32) -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+              info._sifields._sigchld.si_pid == pid else { return nil }
+        return info._sifields._sigchld.si_status
     }
 }
 

@@ -152,7 +152,7 @@ enum Page {
     const $ = (id) => document.getElementById(id);
     const state = {
       models: [], gatys: {}, content: null, style: null, styleIndex: 0,
-      job: null, source: null, starting: false, updates: 0, losses: new Map(), iterations: 0,
+      job: null, source: null, starting: false, updates: 0, losses: new Map(), iterations: 0, check: null,
     };
     const uploadSeq = { content: 0, style: 0 };
 
@@ -421,9 +421,18 @@ enum Page {
 
     function follow(job) {
       if (state.source) { state.source.close(); state.source = null; }
+      clearInterval(state.check);
       state.job = job;
       renderJob(job);
       if (!isActive(job)) return;
+      // The event stream carries everything; this slow look catches an end it failed to deliver.
+      state.check = setInterval(async () => {
+        if (!state.job || state.job.id !== job.id || !isActive(state.job)) { clearInterval(state.check); return; }
+        try {
+          const now = await api(`/api/jobs/${job.id}`);
+          if (!isActive(now)) renderJob(now);
+        } catch (error) { /* the stream, or the next look, will tell */ }
+      }, 3000);
       const source = new EventSource(withToken(`/api/jobs/${job.id}/events`));
       state.source = source;
       const on = (name, handler) => source.addEventListener(name, (event) => {

@@ -263,6 +263,51 @@ final class ServerTests: XCTestCase {
             try assertError(try await client.execute(uri: "/api/jobs/\(id)/result", method: .get), .conflict, "no result")
         }
     }
+
+    /// A job ends when its process does, even when Foundation hears of the exit late: here the
+    /// tool leaves a child holding the socket Foundation waits on for 30 s.
+    func testAJobEndsWhenItsProcessExitsThoughFoundationHearsLate() async throws {
+        let work = self.work!
+        let tool = work.appendingPathComponent("tool.sh")
+        try "#!/bin/sh\nsleep 30 &\necho 'neural-style: the content picture cannot be read' >&2\nexit 1\n"
+            .write(to: tool, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tool.path)
+        try await WebApp.make(configuration { $0.tool = tool }).test(.router) { client in
+            let (photo, painting) = (try await upload(client, try png(in: work)), try await upload(client, try png(in: work)))
+            let started = Date()
+            let id = try json(try await submit(client, ["method": "gatys", "content": photo, "style": painting,
+                                                        "size": 24, "iterations": 5]))["id"] as! String
+            let job = try await waitForJob(client, id, until: isFinished(_:))
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10, "ended long before Foundation says so")
+            XCTAssertEqual(job["status"] as? String, "failed")
+            XCTAssertEqual(job["error"] as? String, "neural-style: the content picture cannot be read")
+        }
+    }
+
+    /// The job watch reads a child's exit without reaping it, so Foundation still reports the
+    /// exit to its termination handler; a killed child reads as its signal. The background
+    /// `sleep` keeps the socket Foundation waits on open past the exit, as a child that inherited
+    /// it does: the exit is known here seconds before Foundation reports it.
+    func testExitStatusIsReadWithoutReapingTheChild() async throws {
+        for (script, expected) in [("sleep 2 & exit 3", Int32(3)), ("sleep 2 & kill -9 $$", SIGKILL)] {
+            let reported = expectation(description: "the termination handler ran for \(script)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script]
+            process.terminationHandler = { finished in
+                XCTAssertEqual(finished.terminationStatus, expected, script)
+                reported.fulfill()
+            }
+            try process.run()
+            var peeked: Int32?
+            for _ in 0..<200 where peeked == nil {
+                peeked = ExitStatus.peek(process.processIdentifier)
+                if peeked == nil { try await Task.sleep(nanoseconds: 25_000_000) }
+            }
+            XCTAssertEqual(peeked, expected, script)
+            await fulfillment(of: [reported], timeout: 10)
+        }
+    }
 }
 
 /// Width and height from a PNG's header bytes.

@@ -353,7 +353,17 @@ class BrowserTest:
                 raise StepFailure(step, "#status cancelled",
                                   f"the job finished first: {describe(state)}")
             return "cancelled" in status
-        self.poll(step, "#status to say cancelled", 30, cancelled)
+        try:
+            self.poll(step, "#status to say cancelled", 30, cancelled)
+        except StepFailure as failure:
+            # Which side lost the cancel: the server's own account of its newest job says.
+            status, _type, body = self.fetch("/api/jobs")
+            try:
+                seen = json.loads(body)["jobs"][-1] if status == 200 else body[:300]
+            except (ValueError, KeyError, IndexError):
+                seen = body[:300]
+            raise StepFailure(step, "#status to say cancelled within 30 s",
+                              f"{describe(self.state())}; the server's newest job: {seen}") from failure
         was = state["status"]
         # The server agrees: nothing is left queued or running.
         self.poll(step, "GET /api/jobs to show no job queued or running", 15,
