@@ -27,11 +27,15 @@ extension Tensor {
     /// `backward` returns one gradient per input (nil where the input needs none).
     static func recorded(_ output: Tensor, from inputs: [Tensor],
                          backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
-        guard GradientRecording.isEnabled else { return output }
-        let parents = inputs.map(\.gradNode)
-        guard parents.contains(where: { $0 != nil }) else { return output }
-        output.gradNode = GradNode(parents: parents, backward: backward)
+        guard willRecord(from: inputs) else { return output }
+        output.gradNode = GradNode(parents: inputs.map(\.gradNode), backward: backward)
         return output
+    }
+
+    /// Whether `recorded` will keep an op on these inputs: an op may skip what only its backward
+    /// pass would need when not.
+    static func willRecord(from inputs: [Tensor]) -> Bool {
+        GradientRecording.isEnabled && inputs.contains { $0.gradNode != nil }
     }
 
     /// Back-propagates from this one-element tensor, accumulating `grad` on every leaf

@@ -191,9 +191,10 @@ public protocol ComputeBackend: AnyObject {
     func upsampleNearestBackward(_ dy: Tensor, factor: Int) -> Tensor
     /// Instance normalisation of NCHW `x` per sample and channel, `(x − μ)/sqrt(σ² + epsilon)` with
     /// the biased variance, then `· gamma + beta` (shapes `[C]`, or `[N, C]` for one per sample),
-    /// then `max(·, 0)` if `applyingReLU`. `context` is what backward needs.
+    /// then `max(·, 0)` if `applyingReLU`. `context` is what backward needs, made only when
+    /// `keepingContext` (inference skips keeping x̂).
     func instanceNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float,
-                      applyingReLU: Bool) -> (y: Tensor, context: AnyObject)
+                      applyingReLU: Bool, keepingContext: Bool) -> (y: Tensor, context: AnyObject?)
     /// Gradients of `instanceNorm` with respect to `x`, `gamma` and `beta` (nil where not given).
     func instanceNormBackward(_ dy: Tensor, context: AnyObject) -> (x: Tensor, gamma: Tensor?, beta: Tensor?)
 

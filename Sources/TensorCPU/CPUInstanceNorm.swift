@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// What instance-norm backward keeps: the normalised input, each plane lane's 1/σ, and the affine
@@ -26,51 +27,58 @@ extension CPUBackend {
     }
 
     public func instanceNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float,
-                             applyingReLU: Bool) -> (y: Tensor, context: AnyObject) {
+                             applyingReLU: Bool, keepingContext: Bool) -> (y: Tensor, context: AnyObject?) {
         let planes = Planes(x.shape, x.layout)
         let (lanes, pixels, channels) = (planes.lanes, planes.height * planes.width, x.shape[1])
-        let normalized = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
+        // x̂ is kept only for a backward pass; inference writes y alone.
+        let normalized = keepingContext ? Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count)) : nil
         let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
         var inverseDeviations = [Float](repeating: 0, count: planes.count * lanes)
-        let (px, pn, py) = (x.storage.pointer, normalized.storage.pointer, y.storage.pointer)
+        let (px, pn, py) = (x.storage.pointer, normalized?.storage.pointer, y.storage.pointer)
         let (pgamma, pbeta) = (gamma?.storage.pointer, beta?.storage.pointer)
         let (gammaShape, betaShape) = (gamma?.shape, beta?.shape)
         inverseDeviations.withUnsafeMutableBufferPointer { deviations in
             parallelTasks(planes.count) { p in
                 let base = p * planes.size
                 let (n, c0) = planes.sampleAndChannel(p)
-                var mean = [Double](repeating: 0, count: lanes), variance = mean
+                let inC = usesAVX2Elementwise && [1, 8, 16].contains(lanes)
+                var (mean, variance) = ([Double](repeating: 0, count: lanes), [Double](repeating: 0, count: lanes))
                 switch lanes {
-                case 8: laneMoments(px + base, pixels: pixels, SIMD8<Float>.self, &mean, &variance)
-                case 16: laneMoments(px + base, pixels: pixels, SIMD16<Float>.self, &mean, &variance)
-                default: laneMoments(px + base, pixels: pixels, lanes: lanes, &mean, &variance)
+                case _ where inC: ck_plane_moments(px + base, pixels, Int32(lanes), &mean, &variance)
+                case 8: (mean, variance) = laneMoments(px + base, pixels: pixels, SIMD8<Float>.self)
+                case 16: (mean, variance) = laneMoments(px + base, pixels: pixels, SIMD16<Float>.self)
+                default: (mean, variance) = laneMoments(px + base, pixels: pixels, lanes: lanes)
                 }
                 var scale = [Float](repeating: 1, count: lanes), shift = [Float](repeating: 0, count: lanes)
                 var means = [Float](repeating: 0, count: lanes), inverse = means
                 for l in 0..<lanes {
                     let c = c0 + l
-                    inverse[l] = Float(1 / (variance[l] / Double(pixels) + Double(epsilon)).squareRoot())
-                    means[l] = Float(mean[l] / Double(pixels))
+                    inverse[l] = Float(1 / (variance[l] + Double(epsilon)).squareRoot())
+                    means[l] = Float(mean[l])
                     deviations[p * lanes + l] = inverse[l]
                     if let pgamma { scale[l] = pgamma[parameterIndex(gammaShape, sample: n, channel: c, channels: channels)] }
                     if let pbeta { shift[l] = pbeta[parameterIndex(betaShape, sample: n, channel: c, channels: channels)] }
                 }
                 let floor: Float = applyingReLU ? 0 : -.infinity
+                let normal = pn.map { $0 + base }
                 switch lanes {
-                case 8: normalize(px + base, pn + base, py + base, pixels, SIMD8<Float>.self, means, inverse, scale, shift, floor)
-                case 16: normalize(px + base, pn + base, py + base, pixels, SIMD16<Float>.self, means, inverse, scale, shift, floor)
+                case _ where inC:
+                    ck_plane_normalize(px + base, pixels, Int32(lanes), means, inverse, scale, shift, floor, normal, py + base)
+                case 8: normalize(px + base, normal, py + base, pixels, SIMD8<Float>.self, means, inverse, scale, shift, floor)
+                case 16: normalize(px + base, normal, py + base, pixels, SIMD16<Float>.self, means, inverse, scale, shift, floor)
                 default:
                     for i in 0..<pixels {
                         for l in 0..<lanes {
                             let k = base + i * lanes + l
-                            let normal = (px[k] - means[l]) * inverse[l]
-                            pn[k] = normal
-                            py[k] = max(normal * scale[l] + shift[l], floor)
+                            let value = (px[k] - means[l]) * inverse[l]
+                            pn?[k] = value
+                            py[k] = max(value * scale[l] + shift[l], floor)
                         }
                     }
                 }
             }
         }
+        guard let normalized else { return (y, nil) }
         return (y, InstanceNormContext(normalized: normalized, inverseDeviations: inverseDeviations, gamma: gamma,
                                        beta: beta, appliedReLU: applyingReLU))
     }
@@ -139,31 +147,49 @@ extension CPUBackend {
     }
 }
 
-/// Per lane of a plane: the sum of its `pixels` values (into `sum`) and the sum of squared
-/// deviations from their mean (into `squares`), by `laneSums`.
-private func laneMoments<V: SIMD>(_ p: UnsafeMutablePointer<Float>, pixels: Int, _: V.Type,
-                                  _ sum: inout [Double], _ squares: inout [Double]) where V.Scalar == Float {
-    let (raw, stride) = (UnsafeRawPointer(p), V.scalarCount * 4)
-    sum = laneSums(raw, count: pixels, stride: stride, V.self)
-    var mean = V()
-    for l in 0..<V.scalarCount { mean[l] = Float(sum[l] / Double(pixels)) }
-    squares = laneSums(raw, count: pixels, stride: stride, V.self) { ($0 - mean) * ($0 - mean) }
+/// Per lane of a plane: the mean and the biased variance of its `pixels` values, in one pass
+/// over sums of d = x − x₀ and d² (x₀ the plane's first pixel, so that a mean far from zero does
+/// not cancel the variance away), each run of 256 pixels in float vectors, the runs in double.
+private func laneMoments<V: SIMD>(_ p: UnsafeMutablePointer<Float>, pixels: Int, _: V.Type)
+    -> (mean: [Double], variance: [Double]) where V.Scalar == Float {
+    let raw = UnsafeRawPointer(p), size = V.scalarCount * 4
+    let origin = raw.loadUnaligned(as: V.self)
+    var sum = [Double](repeating: 0, count: V.scalarCount), squares = sum
+    for run in stride(from: 0, to: pixels, by: 256) {
+        var (partialSum, partialSquares) = (V(), V())
+        for k in run..<min(run + 256, pixels) {
+            let d = raw.loadUnaligned(fromByteOffset: k * size, as: V.self) - origin
+            partialSum += d
+            partialSquares += d * d
+        }
+        for l in 0..<V.scalarCount {
+            sum[l] += Double(partialSum[l])
+            squares[l] += Double(partialSquares[l])
+        }
+    }
+    let count = Double(pixels)
+    let mean = (0..<V.scalarCount).map { Double(origin[$0]) + sum[$0] / count }
+    let variance = (0..<V.scalarCount).map { max(0, (squares[$0] - sum[$0] * sum[$0] / count) / count) }
+    return (mean, variance)
 }
 
-/// The scalar form of `laneMoments` for any lane count.
-private func laneMoments(_ p: UnsafeMutablePointer<Float>, pixels: Int, lanes: Int,
-                         _ sum: inout [Double], _ squares: inout [Double]) {
+/// The scalar form of `laneMoments` for any lane count (two passes, in double).
+private func laneMoments(_ p: UnsafeMutablePointer<Float>, pixels: Int, lanes: Int) -> (mean: [Double], variance: [Double]) {
+    var sum = [Double](repeating: 0, count: lanes), squares = sum
     for i in 0..<pixels { for l in 0..<lanes { sum[l] += Double(p[i * lanes + l]) } }
+    let mean = sum.map { $0 / Double(pixels) }
     for i in 0..<pixels {
         for l in 0..<lanes {
-            let d = Double(p[i * lanes + l]) - sum[l] / Double(pixels)
+            let d = Double(p[i * lanes + l]) - mean[l]
             squares[l] += d * d
         }
     }
+    return (mean, squares.map { $0 / Double(pixels) })
 }
 
-/// `normalized = (x − mean)·inverse` and `y = max(normalized·scale + shift, floor)` over a plane, in vectors.
-private func normalize<V: SIMD>(_ x: UnsafeMutablePointer<Float>, _ normalized: UnsafeMutablePointer<Float>,
+/// `normalized = (x − mean)·inverse` (when a buffer is given) and `y = max(normalized·scale + shift, floor)`
+/// over a plane, in vectors.
+private func normalize<V: SIMD>(_ x: UnsafeMutablePointer<Float>, _ normalized: UnsafeMutablePointer<Float>?,
                                 _ y: UnsafeMutablePointer<Float>, _ pixels: Int, _: V.Type, _ mean: [Float],
                                 _ inverse: [Float], _ scale: [Float], _ shift: [Float], _ floor: Float)
     where V.Scalar == Float {
@@ -171,11 +197,18 @@ private func normalize<V: SIMD>(_ x: UnsafeMutablePointer<Float>, _ normalized: 
     var (m, inv, g, b) = (V(), V(), V(), V())
     for l in 0..<lanes { (m[l], inv[l], g[l], b[l]) = (mean[l], inverse[l], scale[l], shift[l]) }
     let lowest = V(repeating: floor)
-    let (source, normal, target) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(normalized), UnsafeMutableRawPointer(y))
-    for i in 0..<pixels {
-        let offset = i * lanes * 4
-        let n = (source.loadUnaligned(fromByteOffset: offset, as: V.self) - m) * inv
-        normal.storeBytes(of: n, toByteOffset: offset, as: V.self)
-        target.storeBytes(of: pointwiseMax(n * g + b, lowest), toByteOffset: offset, as: V.self)
+    let (source, target) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(y))
+    if let normalized {
+        let kept = UnsafeMutableRawPointer(normalized)
+        for offset in stride(from: 0, to: pixels * lanes * 4, by: lanes * 4) {
+            let n = (source.loadUnaligned(fromByteOffset: offset, as: V.self) - m) * inv
+            kept.storeBytes(of: n, toByteOffset: offset, as: V.self)
+            target.storeBytes(of: pointwiseMax(n * g + b, lowest), toByteOffset: offset, as: V.self)
+        }
+    } else {
+        for offset in stride(from: 0, to: pixels * lanes * 4, by: lanes * 4) {
+            let n = (source.loadUnaligned(fromByteOffset: offset, as: V.self) - m) * inv
+            target.storeBytes(of: pointwiseMax(n * g + b, lowest), toByteOffset: offset, as: V.self)
+        }
     }
 }

@@ -146,15 +146,14 @@ extension CPUBackend {
     }
 }
 
-/// Σ `term(v)` over `count` vectors `stride` bytes apart from `start`, lane by lane: each run of
-/// 256 vectors added in float vectors, the runs in double (vector speed, and double's accuracy
+/// Σ v over `count` vectors `stride` bytes apart from `start`, lane by lane: each run of 256
+/// vectors added in float vectors, the runs in double (vector speed, and double's accuracy
 /// however large the plane).
-func laneSums<V: SIMD>(_ start: UnsafeRawPointer, count: Int, stride: Int, _: V.Type,
-                       _ term: (V) -> V = { $0 }) -> [Double] where V.Scalar == Float {
+func laneSums<V: SIMD>(_ start: UnsafeRawPointer, count: Int, stride: Int, _: V.Type) -> [Double] where V.Scalar == Float {
     var total = [Double](repeating: 0, count: V.scalarCount)
     for run in Swift.stride(from: 0, to: count, by: 256) {
         var partial = V()
-        for k in run..<min(run + 256, count) { partial += term(start.loadUnaligned(fromByteOffset: k * stride, as: V.self)) }
+        for k in run..<min(run + 256, count) { partial += start.loadUnaligned(fromByteOffset: k * stride, as: V.self) }
         for lane in 0..<V.scalarCount { total[lane] += Double(partial[lane]) }
     }
     return total

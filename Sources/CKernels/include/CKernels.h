@@ -1,5 +1,6 @@
 // Small kernels for x86-64 CPUs with AVX2, chosen at run time (see CWinograd.h for why these
-// are C): loops whose Swift form the compiler cannot widen past SSE, and 2×2 max pooling.
+// are C): loops whose Swift form the compiler cannot widen past SSE, 2×2 max pooling, and
+// instance-norm planes (Swift's generic SIMD max and fma are calls, not instructions).
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -22,5 +23,16 @@ void ck_max_pool_2x2(const float *x, long height, long width, long plane_begin, 
 /// names, zeros elsewhere (a last odd row or column included).
 void ck_max_pool_2x2_backward(const float *dy, const unsigned char *which, long height, long width,
                               long plane_begin, long plane_end, float *dx);
+
+/// Mean and biased variance (in double) of each of the `lanes` channels (1, 8 or 16) interleaved
+/// in a plane of `pixels` pixels at `x`: one pass of sums of x − x₀ and (x − x₀)² (x₀ the first
+/// pixel, so a mean far from zero does not cancel the variance away), runs of 256 pixels in
+/// float, the runs in double.
+void ck_plane_moments(const float *x, long pixels, int lanes, double *mean, double *variance);
+
+/// Over the same plane: n = (x − mean)·inverse, written to `normalized` unless it is NULL, and
+/// y = max(n·scale + shift, floor), per lane (`mean`… `shift` hold `lanes` values). NaN passes.
+void ck_plane_normalize(const float *x, long pixels, int lanes, const float *mean, const float *inverse,
+                        const float *scale, const float *shift, float floor, float *normalized, float *y);
 
 #endif

@@ -10,10 +10,12 @@ extension Tensor {
             precondition(parameter.shape == [shape[1]] || parameter.shape == [shape[0], shape[1]],
                          "instance norm of \(shape) with γ/β of shape \(parameter.shape)")
         }
+        let inputs = [self] + [gamma, beta].compactMap { $0 }
         let (y, context) = Backend.current.instanceNorm(self, gamma: gamma.map { $0.reordered(to: .plain) },
                                                         beta: beta.map { $0.reordered(to: .plain) },
-                                                        epsilon: epsilon, applyingReLU: applyingReLU)
-        let inputs = [self] + [gamma, beta].compactMap { $0 }
+                                                        epsilon: epsilon, applyingReLU: applyingReLU,
+                                                        keepingContext: Tensor.willRecord(from: inputs))
+        guard let context else { return y }
         let (hasGamma, hasBeta) = (gamma != nil, beta != nil)
         let outputLayout = y.layout
         return Tensor.recorded(y, from: inputs) { dy in
