@@ -124,16 +124,30 @@ public struct TensorProgram: Equatable {
     }
 
     /// The result of running the program on `inputs` with `constants`; each value is released
-    /// after its last use. Shapes must have been checked (`shapes(inputs:constants:)`).
-    public func callAsFunction(_ inputs: [Tensor], constants: [Tensor]) -> Tensor {
+    /// after its last use. Element-wise steps over feature maps run fused (`TensorProgramFusion`)
+    /// unless `fusing` is false; the result is the same bits either way. Shapes must have been
+    /// checked (`shapes(inputs:constants:)`).
+    public func callAsFunction(_ inputs: [Tensor], constants: [Tensor], fusing: Bool = true) -> Tensor {
         precondition(inputs.count == inputCount, "a program of \(inputCount) inputs given \(inputs.count)")
-        var lastUse = [Int](repeating: -1, count: inputCount + steps.count)
-        for (index, step) in steps.enumerated() { for argument in step.arguments { lastUse[argument] = index } }
+        let shapes = try! self.shapes(inputs: inputs.map(\.shape), constants: constants.map(\.shape))
+        let plan = fusing ? TensorProgramFusion(self, shapes: shapes) : TensorProgramFusion(unfused: self)
         var values: [Tensor?] = inputs + Array(repeating: nil, count: steps.count)
         for (index, step) in steps.enumerated() {
-            let x = step.arguments.map { values[$0]! }
-            values[inputCount + index] = step.operation.apply(to: x, constants: constants)
-            for argument in step.arguments where lastUse[argument] == index && argument != output { values[argument] = nil }
+            let read: [Int]
+            switch plan.actions[index] {
+            case .skip:
+                continue
+            case .run:
+                read = step.arguments
+                values[inputCount + index] = step.operation.apply(to: read.map { values[$0]! }, constants: constants)
+            case let .group(group):
+                read = group.inputs
+                let (result, mean) = Tensor.evaluate(group.expression, on: read.map { values[$0]! },
+                                                     keepingResult: group.keepsResult, spatialMean: !group.means.isEmpty)
+                values[group.result] = result
+                for value in group.means { values[value] = mean }
+            }
+            for argument in read where plan.lastUse[argument] == index && argument != output { values[argument] = nil }
         }
         return values[output]!
     }

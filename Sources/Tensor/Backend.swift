@@ -152,6 +152,11 @@ public protocol ComputeBackend: AnyObject {
     func affine(_ x: Tensor, scale: Float, shift: Float) -> Tensor
     /// `f(x)` element by element, any layout.
     func unary(_ operation: UnaryOperation, _ x: Tensor) -> Tensor
+    /// `expression` over `inputs` (shape `shape`, or broadcast as `Tensor.evaluate` says) in one
+    /// pass: the result when `keepingResult`, its spatial mean `[N, C, 1, 1]` when `spatialMean`,
+    /// each bit for bit what the ops one by one give.
+    func elementwise(_ expression: ElementwiseExpression, _ inputs: [Tensor], shape: [Int], keepingResult: Bool,
+                     spatialMean: Bool) -> (result: Tensor?, spatialMean: Tensor?)
     /// `dy · f′` for `y = f(x)`, given both (a backend reads whichever it needs); layout of `x`.
     func unaryBackward(_ operation: UnaryOperation, _ dy: Tensor, x: Tensor, y: Tensor) -> Tensor
     /// `max(x, 0)`.

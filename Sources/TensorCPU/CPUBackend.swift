@@ -443,12 +443,8 @@ public final class CPUBackend: ComputeBackend {
         let y = Tensor(shape: a.shape, layout: a.layout, storage: Storage(count: a.count))
         let (pa, pb, py) = (a.storage.pointer, b.storage.pointer, y.storage.pointer)
         parallelChunks(a.count) { range in
-            switch operation {
-            case .add: for i in range { py[i] = pa[i] + pb[i] }
-            case .subtract: for i in range { py[i] = pa[i] - pb[i] }
-            case .multiply: for i in range { py[i] = pa[i] * pb[i] }
-            case .divide: for i in range { py[i] = pa[i] / pb[i] }
-            }
+            let start = range.lowerBound
+            applyBinary(operation, pa + start, pb + start, py + start, range.count)
         }
         return y
     }

@@ -38,6 +38,42 @@ func forEachRow(of shape: [Int], strides: [[Int]], _ body: (Int, [Int]) -> Void)
     }
 }
 
+/// `y[i] = f(x[i])` for `i < count` (`x` and `y` may be the same): the loops of `unary`, shared
+/// with the element-wise expressions so that both compute the same bits.
+func applyUnary(_ operation: UnaryOperation, _ px: UnsafeMutablePointer<Float>, _ py: UnsafeMutablePointer<Float>,
+                _ count: Int) {
+    switch operation {
+    case .tanh: for i in 0..<count { py[i] = Foundation.tanh(px[i]) }
+    case .sigmoid: for i in 0..<count { py[i] = 1 / (1 + Foundation.exp(-px[i])) }
+    case .sqrt: for i in 0..<count { py[i] = px[i].squareRoot() }
+    case .square: for i in 0..<count { py[i] = px[i] * px[i] }
+    case let .clamp(low, high): for i in 0..<count { py[i] = min(max(px[i], low), high) }
+    case let .fakeQuantize(scale, zeroPoint, low, high) where usesAVX2Elementwise:
+        ck_fake_quantize(px, count, scale, zeroPoint, low, high, py)
+    case let .fakeQuantize(scale, zeroPoint, low, high):
+        // Rounded to the nearest integer (ties to even) by adding and subtracting 1.5·2²³,
+        // exact once clamped into ±2²²; a loop the compiler vectorises, unlike `rounded`.
+        let (lowest, highest, magic) = (low - zeroPoint - 1, high - zeroPoint + 1, Float(12_582_912))
+        for i in 0..<count {
+            let quotient = min(max(px[i] / scale, lowest), highest)
+            let q = min(max((quotient + magic) - magic + zeroPoint, low), high)
+            py[i] = (q - zeroPoint) * scale
+        }
+    }
+}
+
+/// `y[i] = a[i] ∘ b[i]` for `i < count` (any of them may be the same buffer): the loops of
+/// same-shape `binary`.
+func applyBinary(_ operation: BinaryOperation, _ pa: UnsafeMutablePointer<Float>, _ pb: UnsafeMutablePointer<Float>,
+                 _ py: UnsafeMutablePointer<Float>, _ count: Int) {
+    switch operation {
+    case .add: for i in 0..<count { py[i] = pa[i] + pb[i] }
+    case .subtract: for i in 0..<count { py[i] = pa[i] - pb[i] }
+    case .multiply: for i in 0..<count { py[i] = pa[i] * pb[i] }
+    case .divide: for i in 0..<count { py[i] = pa[i] / pb[i] }
+    }
+}
+
 extension CPUBackend {
     public func binary(_ operation: BinaryOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
         if a.shape == b.shape { return sameShapeBinary(operation, a, b) }
@@ -127,26 +163,7 @@ extension CPUBackend {
     public func unary(_ operation: UnaryOperation, _ x: Tensor) -> Tensor {
         let y = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
         let (px, py) = (x.storage.pointer, y.storage.pointer)
-        parallelChunks(x.count) { range in
-            switch operation {
-            case .tanh: for i in range { py[i] = Foundation.tanh(px[i]) }
-            case .sigmoid: for i in range { py[i] = 1 / (1 + Foundation.exp(-px[i])) }
-            case .sqrt: for i in range { py[i] = px[i].squareRoot() }
-            case .square: for i in range { py[i] = px[i] * px[i] }
-            case let .clamp(low, high): for i in range { py[i] = min(max(px[i], low), high) }
-            case let .fakeQuantize(scale, zeroPoint, low, high) where usesAVX2Elementwise:
-                ck_fake_quantize(px + range.lowerBound, range.count, scale, zeroPoint, low, high, py + range.lowerBound)
-            case let .fakeQuantize(scale, zeroPoint, low, high):
-                // Rounded to the nearest integer (ties to even) by adding and subtracting 1.5·2²³,
-                // exact once clamped into ±2²²; a loop the compiler vectorises, unlike `rounded`.
-                let (lowest, highest, magic) = (low - zeroPoint - 1, high - zeroPoint + 1, Float(12_582_912))
-                for i in range {
-                    let quotient = min(max(px[i] / scale, lowest), highest)
-                    let q = min(max((quotient + magic) - magic + zeroPoint, low), high)
-                    py[i] = (q - zeroPoint) * scale
-                }
-            }
-        }
+        parallelChunks(x.count) { range in applyUnary(operation, px + range.lowerBound, py + range.lowerBound, range.count) }
         return y
     }
 

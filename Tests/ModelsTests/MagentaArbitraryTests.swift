@@ -1,5 +1,5 @@
 import Foundation
-import Models
+@testable import Models
 import Tensor
 import TensorCPU
 import XCTest
@@ -132,6 +132,23 @@ final class MagentaArbitraryTests: XCTestCase {
             .sorted { Int($0.name.dropFirst(12))! < Int($1.name.dropFirst(12))! }.map(\.tensor)
         XCTAssertEqual(withoutGradients { simpler([content, code], constants: constants).toArray() },
                        withoutGradients { transformer([content, code], constants: constants).toArray() })
+    }
+
+    func testFusedElementwiseStepsComputeTheSameBits() throws {
+        // 52×60: the full-size planes take more than one 2048-pixel run of the spatial means, the
+        // smaller ones (26×30, 13×15) end with pixels that do not fill an 8.
+        let network = try network()
+        let transformer = network.transformerProgram.simplified()
+        let content = Tensor(shape: [1, 3, 52, 60], values: (0..<9360).map { Float($0 % 31) / 30 })
+        let code = Tensor(shape: [1, 100, 1, 1], values: (0..<100).map { Float($0 % 9) / 9 - 0.4 })
+        let constants = network.namedParameters().filter { $0.name.hasPrefix("transformer.") }
+            .sorted { Int($0.name.dropFirst(12))! < Int($1.name.dropFirst(12))! }.map(\.tensor)
+        let plan = TensorProgramFusion(transformer, shapes: try transformer.shapes(inputs: [content.shape, code.shape],
+                                                                                    constants: constants.map(\.shape)))
+        let skipped = plan.actions.filter { if case .skip = $0 { return true } else { return false } }.count
+        XCTAssertGreaterThan(skipped, 100, "most element-wise steps run inside expressions")
+        XCTAssertEqual(withoutGradients { transformer([content, code], constants: constants).toArray() },
+                       withoutGradients { transformer([content, code], constants: constants, fusing: false).toArray() })
     }
 
     func testImporterRefusesGraphsItCannotTranslateInOneLine() throws {
