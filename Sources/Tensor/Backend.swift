@@ -172,8 +172,9 @@ public protocol ComputeBackend: AnyObject {
     /// Plain `x` summed over every axis where `shape` has 1 (same rank), accumulated in double
     /// precision; a one-element `shape` sums everything.
     func sum(_ x: Tensor, to shape: [Int]) -> Tensor
-    /// Plain `x` repeated along every axis where it has 1 to reach `shape` (same rank).
-    func broadcast(_ x: Tensor, to shape: [Int]) -> Tensor
+    /// Plain `x` repeated along every axis where it has 1 to reach `shape` (same rank), in
+    /// `layout` (one `shape` supports).
+    func broadcast(_ x: Tensor, to shape: [Int], layout: Layout) -> Tensor
     /// `Σ|x|` over all elements, as a one-element tensor.
     func absoluteSum(_ x: Tensor) -> Tensor
     /// Elements `range` of axis `axis` of plain `x`.

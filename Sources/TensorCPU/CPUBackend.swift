@@ -350,6 +350,18 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                            geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
+        if usesWinograd(inputShape: x.shape, outputChannels: weightShape[0], layout: x.layout, geometry: geometry) {
+            let dy = reorder(dy, to: .channelsBlocked8)
+            let weights = WinogradConvolution.weightGradient(dy, input: x, padding: geometry.padding)
+            var bias: Tensor?
+            if withBias {
+                let perImage = download(sum(dy, to: [dy.shape[0], dy.shape[1], 1, 1]))
+                let channels = dy.shape[1]
+                bias = upload((0..<channels).map { c in (0..<dy.shape[0]).reduce(Float(0)) { $0 + perImage[$1 * channels + c] } },
+                              shape: [channels])
+            }
+            return (upload(weights, shape: weightShape), bias)
+        }
         if let padded = paddedInputChannels(x.shape, x.layout, geometry: geometry) {
             var paddedShape = weightShape
             paddedShape[1] = padded

@@ -45,33 +45,43 @@ extension CPUBackend {
     }
 
     /// Σ over height and width of an `[N, C, H, W]` tensor in any layout, to `[N, C, 1, 1]`
-    /// (plain), eight lanes at a time (`laneSums`).
+    /// (plain), read in place and added in the plain layout's order (`PlainOrderSpatialSums`).
     private func spatialSum(_ x: Tensor) -> Tensor {
-        let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-        let block = x.layout.blockSize
-        let y = Tensor(shape: [n, c, 1, 1], storage: Storage(count: n * c))
-        let (px, py) = (UnsafeRawPointer(x.storage.pointer), y.storage.pointer)
-        if block > 1 {
-            parallelTasks(n * c / block) { task in
-                for half in 0..<(block / 8) {
-                    let sums = laneSums(px + (task * hw * block + half * 8) * 4, count: hw, stride: block * 4,
-                                        SIMD8<Float>.self)
-                    for lane in 0..<8 { py[task * block + half * 8 + lane] = Float(sums[lane]) }
-                }
-            }
-        } else {
-            parallelTasks(n * c) { plane in
-                let start = px + plane * hw * 4
-                var total = laneSums(start, count: hw / 8, stride: 32, SIMD8<Float>.self).reduce(0, +)
-                for k in (hw / 8 * 8)..<hw { total += Double(start.load(fromByteOffset: k * 4, as: Float.self)) }
-                py[plane] = Float(total)
-            }
+        let (c, hw) = (x.shape[1], x.shape[2] * x.shape[3])
+        let planes = Planes(x.shape, x.layout)
+        let y = Tensor(shape: [x.shape[0], c, 1, 1], storage: Storage(count: x.shape[0] * c))
+        let (px, py) = (x.storage.pointer, y.storage.pointer)
+        parallelTasks(planes.count) { p in
+            let (sample, channel) = planes.sampleAndChannel(p)
+            var sums = PlainOrderSpatialSums(lanes: planes.lanes)
+            sums.add(px + p * planes.size, pixels: hw)
+            for (lane, total) in sums.totals().enumerated() { py[sample * c + channel + lane] = Float(total) }
         }
         return y
     }
 
-    public func broadcast(_ x: Tensor, to shape: [Int]) -> Tensor {
+    public func broadcast(_ x: Tensor, to shape: [Int], layout: Layout) -> Tensor {
         let x = reorder(x, to: .plain)
+        if layout != .plain {
+            // A per-channel `[N or 1, C, 1, 1]` spread straight into the blocked planes.
+            guard shape.count == 4, x.shape.count == 4, x.shape[1] == shape[1], x.shape[2] * x.shape[3] == 1,
+                  [1, shape[0]].contains(x.shape[0]) else { return reorder(broadcast(x, to: shape, layout: .plain), to: layout) }
+            let planes = Planes(shape, layout)
+            let y = Tensor(shape: shape, layout: layout, storage: Storage(count: shape.reduce(1, *)))
+            let (px, py, lanes, pixels) = (x.storage.pointer, y.storage.pointer, planes.lanes, shape[2] * shape[3])
+            parallelTasks(planes.count) { p in
+                let (sample, channel) = planes.sampleAndChannel(p)
+                let values = px + (x.shape[0] == 1 ? 0 : sample * shape[1]) + channel
+                let target = py + p * planes.size
+                if lanes == 8 {
+                    let vector = UnsafeRawPointer(values).loadUnaligned(as: SIMD8<Float>.self)
+                    for pixel in 0..<pixels { UnsafeMutableRawPointer(target + pixel * 8).storeBytes(of: vector, as: SIMD8<Float>.self) }
+                } else {
+                    for pixel in 0..<pixels { for lane in 0..<lanes { target[pixel * lanes + lane] = values[lane] } }
+                }
+            }
+            return y
+        }
         precondition(shape.count == x.shape.count && zip(x.shape, shape).allSatisfy { $0 == $1 || $0 == 1 },
                      "broadcast of \(x.shape) to \(shape)")
         if x.shape == shape { return x }
@@ -144,17 +154,4 @@ extension CPUBackend {
         }
         return y
     }
-}
-
-/// Σ v over `count` vectors `stride` bytes apart from `start`, lane by lane: each run of 256
-/// vectors added in float vectors, the runs in double (vector speed, and double's accuracy
-/// however large the plane).
-func laneSums<V: SIMD>(_ start: UnsafeRawPointer, count: Int, stride: Int, _: V.Type) -> [Double] where V.Scalar == Float {
-    var total = [Double](repeating: 0, count: V.scalarCount)
-    for run in Swift.stride(from: 0, to: count, by: 256) {
-        var partial = V()
-        for k in run..<min(run + 256, count) { partial += start.loadUnaligned(fromByteOffset: k * stride, as: V.self) }
-        for lane in 0..<V.scalarCount { total[lane] += Double(partial[lane]) }
-    }
-    return total
 }

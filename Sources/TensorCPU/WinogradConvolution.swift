@@ -212,7 +212,7 @@ enum WinogradConvolution {
     static func readsMasks(outputChannels: Int) -> Bool { usesAVX2Kernels && outputChannels % 16 == 0 }
 
     /// Sizes of one side of the convolution (input or output) and its tiling.
-    private struct Geometry {
+    struct Geometry {
         let channels: Int, height: Int, width: Int, tilesAcross: Int, tilesPerImage: Int
 
         /// Image, first row and first column of tile `tile`.
@@ -238,7 +238,7 @@ enum WinogradConvolution {
 
     /// Runs `body` over pieces of `0..<count` tiles on all cores, each piece's 36 transformed
     /// rows of `channels` small enough to stay in a core's cache while they are written.
-    private static func inParallel(_ count: Int, channels: Int, _ body: (Range<Int>) -> Void) {
+    static func inParallel(_ count: Int, channels: Int, _ body: (Range<Int>) -> Void) {
         let tilesPerPiece = max(1, (128 << 10) / (36 * channels * MemoryLayout<Float>.stride))
         let pieces = (count + tilesPerPiece - 1) / tilesPerPiece
         parallelTasks(pieces) { body(($0 * tilesPerPiece)..<min(count, ($0 + 1) * tilesPerPiece)) }
@@ -246,7 +246,7 @@ enum WinogradConvolution {
 
     /// `Bᵀ d B` of every 6×6 input tile in `tiles` (relative to the group starting at `first`),
     /// written as the rows of the 36 matrices [group][channels] at `v`.
-    private static func transformInputs(_ source: UnsafePointer<Float>, _ input: Geometry, tiles: Range<Int>, first: Int,
+    static func transformInputs(_ source: UnsafePointer<Float>, _ input: Geometry, tiles: Range<Int>, first: Int,
                                         group: Int, padding: (top: Int, left: Int), into v: UnsafeMutablePointer<Float>) {
         let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 72)
         defer { scratch.deallocate() }

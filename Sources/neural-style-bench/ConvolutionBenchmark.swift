@@ -4,11 +4,15 @@ import Tensor
 import TensorCPU
 
 /// Our Winograd kernels against oneDNN's on the 3×3 convolutions of VGG-19 and TransformerNet:
-/// forward and input-gradient times, alternated, and the largest difference between the two.
+/// forward, input-gradient and weight-gradient (per-tap products) times, alternated, and the
+/// largest differences between the two.
 struct ConvolutionBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winograd",
         abstract: "Time 3×3 convolutions on our Winograd kernels and on oneDNN's, one JSON line per shape.")
+
+    @Option(help: "Pictures per batch.")
+    var batch = 1
 
     @Option(help: "Picture height (VGG-19 layers run at it and its halvings).")
     var height = 354
@@ -27,7 +31,7 @@ struct ConvolutionBenchmark: ParsableCommand {
                       (32, 32, 1), (64, 128, 2), (128, 256, 4), (256, 512, 8)]
         var generator = SeededGenerator(seed: 1)
         for (inputs, outputs, scale) in shapes {
-            let shape = [1, inputs, height / scale, width / scale]
+            let shape = [batch, inputs, height / scale, width / scale]
             let x = (0..<shape.reduce(1, *)).map { _ in Float.random(in: 0...1, using: &generator) }
             let w = (0..<outputs * inputs * 9).map { _ in Float.random(in: -0.05...0.05, using: &generator) }
             let geometry = WindowGeometry(kernel: 3, padding: 1)
@@ -46,22 +50,32 @@ struct ConvolutionBenchmark: ParsableCommand {
                     let dx = backend.convolutionBackwardData(y, reluMask: nil, weight: weight, inputShape: shape,
                                                              inputLayout: input.layout, geometry: geometry)
                     let backward = Date().timeIntervalSince(start)
+                    start = Date()
+                    let dw = backend.convolutionBackwardWeights(y, input: input, weightShape: [outputs, inputs, 3, 3],
+                                                                withBias: false, geometry: geometry).weight
+                    let weightGradient = Date().timeIntervalSince(start)
                     if round > 0 {
                         results["\(name)_forward_s", default: []].append(forward)
                         results["\(name)_backward_s", default: []].append(backward)
+                        results["\(name)_weights_s", default: []].append(weightGradient)
                     } else {
                         outputsOf[name] = backend.download(backend.reorder(dx, to: .plain))
+                        outputsOf[name + "_weights"] = backend.download(dw)
                     }
                 }
             }
             let (a, b) = (outputsOf["winograd"]!, outputsOf["onednn"]!)
             let scaleOfOutputs = b.map(abs).max()!
             let largestDifference = zip(a, b).map { abs($0 - $1) }.max()! / scaleOfOutputs
+            let (c, d) = (outputsOf["winograd_weights"]!, outputsOf["onednn_weights"]!)
+            let weightsDifference = zip(c, d).map { abs($0 - $1) }.max()! / d.map(abs).max()!
             var line: [String: Any] = ["inputs": inputs, "outputs": outputs, "height": shape[2], "width": shape[3],
-                                       "largest_relative_difference": Double(largestDifference)]
+                                       "batch": batch, "largest_relative_difference": Double(largestDifference),
+                                       "weights_largest_relative_difference": Double(weightsDifference)]
             for (key, values) in results { line[key] = values.sorted()[values.count / 2] }
             line["forward_ratio"] = (line["winograd_forward_s"] as! Double) / (line["onednn_forward_s"] as! Double)
             line["backward_ratio"] = (line["winograd_backward_s"] as! Double) / (line["onednn_backward_s"] as! Double)
+            line["weights_ratio"] = (line["winograd_weights_s"] as! Double) / (line["onednn_weights_s"] as! Double)
             let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
         }

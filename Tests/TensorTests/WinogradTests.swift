@@ -3,8 +3,9 @@ import Tensor
 import TensorTestSupport
 import XCTest
 
-/// Our F(4×4, 3×3) Winograd kernels against the written-out definition of convolution, on
-/// every padding they take and on sizes that leave partial tiles, and by finite differences;
+/// Our F(4×4, 3×3) Winograd kernels (forward, input and weight gradients) against the
+/// written-out definition of convolution, on every padding they take and on sizes that leave
+/// partial tiles, and by finite differences;
 /// each on every way the kernels run here (Swift; AVX2 block by block and in groups).
 final class WinogradTests: XCTestCase {
     private let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
@@ -76,6 +77,35 @@ final class WinogradTests: XCTestCase {
                 expected[((n * 16 + c) * 10 + y) * 7 + x] = sum
             } } } }
             assertCloseToScale(winograd.download(winograd.reorder(dx, to: .plain)), expected, "\(kernel), padding \(index)")
+        }
+    }
+
+    func testWeightGradientMatchesTheDefinition() {
+        forEachKernel { kernel in
+            for (index, padding) in paddings.enumerated() {
+                let shape = [2, 16, 10, 7]
+                let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
+                let outputShape = [2, 24, geometry.outputHeight(10), geometry.outputWidth(7)]
+                let (dy, x) = (randomValues(outputShape.reduce(1, *), seed: 33), randomValues(shape.reduce(1, *), seed: 34))
+                let (dw, db) = winograd.convolutionBackwardWeights(
+                    winograd.reorder(winograd.upload(dy, shape: outputShape), to: .channelsBlocked8),
+                    input: winograd.reorder(winograd.upload(x, shape: shape), to: .channelsBlocked8),
+                    weightShape: [24, 16, 3, 3], withBias: true, geometry: geometry)
+                // dw[o, c, i, j] = Σ dy[n, o, r, q] · x[n, c, r − top + i, q − left + j]; db[o] = Σ dy[n, o, r, q]
+                var (expected, bias) = ([Float](repeating: 0, count: 24 * 16 * 9), [Float](repeating: 0, count: 24))
+                let (oh, ow) = (outputShape[2], outputShape[3])
+                for n in 0..<2 { for o in 0..<24 { for r in 0..<oh { for q in 0..<ow {
+                    let g = dy[((n * 24 + o) * oh + r) * ow + q]
+                    bias[o] += g
+                    for c in 0..<16 { for i in 0..<3 { for j in 0..<3 {
+                        let (y, z) = (r - padding.top + i, q - padding.left + j)
+                        guard y >= 0, y < 10, z >= 0, z < 7 else { continue }
+                        expected[((o * 16 + c) * 3 + i) * 3 + j] += g * x[((n * 16 + c) * 10 + y) * 7 + z]
+                    } } }
+                } } } }
+                assertCloseToScale(winograd.download(dw), expected, "\(kernel), padding \(index)")
+                assertCloseToScale(winograd.download(db!), bias, "\(kernel), padding \(index), bias")
+            }
         }
     }
 

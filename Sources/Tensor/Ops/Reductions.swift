@@ -8,12 +8,14 @@ extension Tensor {
     /// when `keepingDimensions`, else removed.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let axes = Set(axes.map { $0 < 0 ? $0 + shape.count : $0 })
-        let plain = reordered(to: .plain)
+        // Sums over height and width read any layout in place (feature maps stay blocked).
+        let source = shape.count == 4 && axes == [2, 3] ? self : reordered(to: .plain)
         let kept = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
-        let summed = Backend.current.sum(plain, to: kept)
+        let summed = Backend.current.sum(source, to: kept)
         let y = Tensor(shape: kept, layout: .plain, storage: summed.storage)
-        let result = Tensor.recorded(y, from: [plain]) { dy in
-            [Backend.current.broadcast(dy.reordered(to: .plain), to: plain.shape)]
+        let (sourceShape, sourceLayout) = (source.shape, source.layout)
+        let result = Tensor.recorded(y, from: [source]) { dy in
+            [Backend.current.broadcast(dy.reordered(to: .plain), to: sourceShape, layout: sourceLayout)]
         }
         return keepingDimensions ? result : result.reshaped(shape.indices.filter { !axes.contains($0) }.map { shape[$0] })
     }
