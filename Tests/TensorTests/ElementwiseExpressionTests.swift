@@ -10,10 +10,7 @@ final class ElementwiseExpressionTests: XCTestCase {
     override func setUp() { installBackend() }
 
     func testExpressionsGiveTheBitsOfTheOpsOneByOne() {
-        let avx2 = usesAVX2Elementwise
-        defer { usesAVX2Elementwise = avx2 }
-        for kernels in avx2 ? [true, false] : [false] {
-            usesAVX2Elementwise = kernels
+        forEachElementwiseKernel { kernels in
             for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
                 for shape in [[2, 16, 45, 47], [1, 16, 3, 5]] {
                     for single in [true, false] {

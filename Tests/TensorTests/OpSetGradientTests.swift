@@ -61,12 +61,7 @@ final class OpSetGradientTests: XCTestCase {
     }
 
     func testFakeQuantisationMatchesONNXAndPassesGradientsStraightThrough() {
-        let avx2 = usesAVX2Elementwise
-        defer { usesAVX2Elementwise = avx2 }
-        for kernels in avx2 ? [true, false] : [false] {
-            usesAVX2Elementwise = kernels
-            fakeQuantisationMatchesONNXAndPassesGradientsStraightThrough()
-        }
+        forEachElementwiseKernel { _ in fakeQuantisationMatchesONNXAndPassesGradientsStraightThrough() }
     }
 
     private func fakeQuantisationMatchesONNXAndPassesGradientsStraightThrough() {
@@ -204,10 +199,7 @@ final class OpSetGradientTests: XCTestCase {
     /// in every layout, across runs of 256 pixels and a plain plane's odd tail; inference, which
     /// keeps no x̂, gives the same values as a recorded pass.
     func testInstanceNormKernelsMatchADoubleReference() {
-        let avx2 = usesAVX2Elementwise
-        defer { usesAVX2Elementwise = avx2 }
-        for kernels in avx2 ? [true, false] : [false] {
-            usesAVX2Elementwise = kernels
+        forEachElementwiseKernel { kernels in
             for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
                 let x = randomTensor([2, 16, 17, 19], seed: 31) + 1000
                 let placed = x.reordered(to: layout)
