@@ -185,6 +185,105 @@ AVX2 void cn_few_outputs(const float *x, const cn_geometry *g, const float *pack
     }
 }
 
+// MARK: Few inputs and outputs
+
+/// `vectors` × 8 outputs of one row from column `ox` (input column `ix`, every kernel column
+/// inside), all `outputs` channels: accumulators are outputs × vectors, pixels along the lanes; each
+/// filter tap is broadcast once per run and meets every vector. With `tail` lanes (< 8) the last
+/// vector is partial: it reads and writes only those.
+INLINE AVX2 void few_both_run(const float *x, const cn_geometry *g, const float *packed, const float *bias,
+                              int relu, long iy, long ix, long ky_begin, long ky_end, float *out, long plane,
+                              const int outputs, const int vectors, int tail) {
+    __m256 acc[12], v[8];
+    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail ? tail : 8), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int o = 0; o < outputs; o++) {
+        const __m256 start = _mm256_set1_ps(bias ? bias[o] : 0);
+        for (int p = 0; p < vectors; p++) acc[o * vectors + p] = start;
+    }
+    const long kw = g->kernel_width;
+    for (long c = 0; c < g->input_channels; c++) {
+        for (long ky = ky_begin; ky < ky_end; ky++) {
+            const float *row = x + (c * g->input_height + iy + ky) * g->input_width + ix;
+            const float *taps = packed + ((c * g->kernel_height + ky) * kw) * outputs;
+            for (long kx = 0; kx < kw; kx++) {
+                for (int p = 0; p < vectors; p++)
+                    v[p] = tail && p == vectors - 1 ? _mm256_maskload_ps(row + kx + p * 8, lanes)
+                                                    : _mm256_loadu_ps(row + kx + p * 8);
+                for (int o = 0; o < outputs; o++) {
+                    const __m256 w = _mm256_broadcast_ss(taps + kx * outputs + o);
+                    for (int p = 0; p < vectors; p++) acc[o * vectors + p] = _mm256_fmadd_ps(v[p], w, acc[o * vectors + p]);
+                }
+            }
+        }
+    }
+    for (int o = 0; o < outputs; o++)
+        for (int p = 0; p < vectors; p++) {
+            __m256 value = acc[o * vectors + p];
+            if (relu) value = _mm256_max_ps(_mm256_setzero_ps(), value);  // NaN stays NaN
+            if (tail && p == vectors - 1) _mm256_maskstore_ps(out + o * plane + p * 8, lanes, value);
+            else _mm256_storeu_ps(out + o * plane + p * 8, value);
+        }
+}
+
+/// One output pixel whose kernel is clipped by the input's edge, all outputs, in scalar arithmetic.
+INLINE void few_both_pixel(const float *x, const cn_geometry *g, const float *packed, const float *bias, int relu,
+                           long iy, long ix, long ky_begin, long ky_end, float *out, long plane) {
+    long kx_begin, kx_end;
+    inside(ix, g->kernel_width, g->input_width, &kx_begin, &kx_end);
+    const long outputs = g->output_channels;
+    for (long o = 0; o < outputs; o++) {
+        float sum = bias ? bias[o] : 0;
+        for (long c = 0; c < g->input_channels; c++)
+            for (long ky = ky_begin; ky < ky_end; ky++) {
+                const float *row = x + (c * g->input_height + iy + ky) * g->input_width + ix;
+                const float *taps = packed + ((c * g->kernel_height + ky) * g->kernel_width) * outputs + o;
+                for (long kx = kx_begin; kx < kx_end; kx++) sum += row[kx] * taps[kx * outputs];
+            }
+        out[o * plane] = relu && sum < 0 ? 0 : sum;
+    }
+}
+
+/// One output row, all outputs: runs of `vectors` × 8 pixels inside, then single vectors, then one
+/// partial vector; pixels whose kernel crosses the left or right edge one at a time.
+INLINE AVX2 void few_both_row(const float *x, const cn_geometry *g, const float *packed, const float *bias,
+                              int relu, long oy, float *y, const int outputs, const int vectors) {
+    const long plane = g->output_height * g->output_width;
+    const long iy = oy - g->pad_top;
+    long ky_begin, ky_end, interior_begin, interior_end;
+    row_bounds(g, oy, &ky_begin, &ky_end, &interior_begin, &interior_end);
+    float *out_row = y + oy * g->output_width;
+    long ox = 0;
+    for (; ox < interior_begin && ox < g->output_width; ox++)
+        few_both_pixel(x, g, packed, bias, relu, iy, ox - g->pad_left, ky_begin, ky_end, out_row + ox, plane);
+    for (; ox + vectors * 8 <= interior_end; ox += vectors * 8)
+        few_both_run(x, g, packed, bias, relu, iy, ox - g->pad_left, ky_begin, ky_end, out_row + ox, plane, outputs,
+                     vectors, 0);
+    for (; ox + 8 <= interior_end; ox += 8)
+        few_both_run(x, g, packed, bias, relu, iy, ox - g->pad_left, ky_begin, ky_end, out_row + ox, plane, outputs, 1, 0);
+    if (ox < interior_end) {
+        few_both_run(x, g, packed, bias, relu, iy, ox - g->pad_left, ky_begin, ky_end, out_row + ox, plane, outputs, 1,
+                     (int)(interior_end - ox));
+        ox = interior_end;
+    }
+    for (; ox < g->output_width; ox++)
+        few_both_pixel(x, g, packed, bias, relu, iy, ox - g->pad_left, ky_begin, ky_end, out_row + ox, plane);
+}
+
+AVX2 void cn_few_inputs_and_outputs(const float *x, const cn_geometry *g, const float *packed, const float *bias,
+                                    int relu, long row_begin, long row_end, float *y) {
+    for (long oy = row_begin; oy < row_end; oy++) {
+        // outputs × vectors accumulators (≤ 12) and the vectors themselves fit the 16 registers.
+        switch (g->output_channels) {
+        case 1: few_both_row(x, g, packed, bias, relu, oy, y, 1, 6); break;
+        case 2: few_both_row(x, g, packed, bias, relu, oy, y, 2, 4); break;
+        case 3: few_both_row(x, g, packed, bias, relu, oy, y, 3, 3); break;
+        case 4: few_both_row(x, g, packed, bias, relu, oy, y, 4, 2); break;
+        case 5: few_both_row(x, g, packed, bias, relu, oy, y, 5, 2); break;
+        default: few_both_row(x, g, packed, bias, relu, oy, y, 6, 2); break;
+        }
+    }
+}
+
 #else
 
 int cn_available(void) { return 0; }
@@ -192,5 +291,7 @@ void cn_few_inputs(const float *x, const cn_geometry *g, const float *packed, co
                    long row_begin, long row_end, float *y) {}
 void cn_few_outputs(const float *x, const cn_geometry *g, const float *packed, const float *bias, int relu,
                     long row_begin, long row_end, float *y) {}
+void cn_few_inputs_and_outputs(const float *x, const cn_geometry *g, const float *packed, const float *bias,
+                               int relu, long row_begin, long row_end, float *y) {}
 
 #endif

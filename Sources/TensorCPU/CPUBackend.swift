@@ -192,7 +192,7 @@ public final class CPUBackend: ComputeBackend {
         if winograd != .never, let kernel = NarrowConvolution.kernel(
             inputChannels: x.shape[1], outputChannels: weight.shape[0], inputLayout: x.layout, geometry: geometry) {
             let shape = [x.shape[0], weight.shape[0], geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3])]
-            let y = Tensor(shape: shape, layout: kernel == .fewInputs ? .channelsBlocked8 : .plain,
+            let y = Tensor(shape: shape, layout: kernel.outputLayout,
                            storage: Storage(count: shape.reduce(1, *)))
             NarrowConvolution.convolve(kernel, x.storage.pointer, shape: x.shape, weights: weight.storage.pointer,
                                        weightShape: weight.shape, transposed: false, bias: bias?.storage.pointer,
@@ -245,13 +245,12 @@ public final class CPUBackend: ComputeBackend {
                                         inputLayout: Layout, geometry: WindowGeometry) -> Tensor {
         if winograd != .never, let forward = NarrowConvolution.kernel(
             inputChannels: inputShape[1], outputChannels: weight.shape[0], inputLayout: inputLayout, geometry: geometry) {
-            // The input gradient's convolution runs on the other kernel; a mask is laid out like dy.
-            let backward: NarrowConvolution.Kernel = forward == .fewInputs ? .fewOutputs : .fewInputs
+            // The input gradient's convolution runs on the transposed kernel; a mask is laid out like dy.
             gradientOperations.float32 += 1
-            var dy = reorder(dy, to: forward == .fewInputs ? .channelsBlocked8 : .plain)
+            var dy = reorder(dy, to: forward.outputLayout)
             if let reluMask { dy = reluBackward(dy, mask: ReLUMask.from(reluMask)) }
             let dx = Tensor(shape: inputShape, layout: inputLayout, storage: Storage(count: inputShape.reduce(1, *)))
-            NarrowConvolution.convolve(backward, dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
+            NarrowConvolution.convolve(forward.transposed, dy.storage.pointer, shape: dy.shape, weights: weight.storage.pointer,
                                        weightShape: weight.shape, transposed: true, bias: nil, applyingReLU: false,
                                        padding: NarrowConvolution.backwardPadding(geometry),
                                        outputHeight: inputShape[2], outputWidth: inputShape[3], into: dx.storage.pointer)

@@ -9,14 +9,32 @@ import Tensor
 /// channels; with 3 inputs each loaded value feeds few multiply-adds, and with 3 outputs five of a
 /// block's eight lanes compute zeros (the outputs are padded to a block). Here a few-input
 /// convolution (plain input of at most 6 channels, outputs a multiple of 8) broadcasts each input value against 16
-/// output channels, and a few-output one (blocked input, at most 6 outputs) multiplies eight
-/// input channels at once and adds the lanes at the end. Both handle any kernel size and zero
-/// padding, and serve the input gradient too: the input gradient of a few-input convolution is a
-/// few-output one and the other way round (filters transposed and rotated by 180°, padding
-/// `k − 1 − p`).
+/// output channels, a few-output one (blocked input, at most 6 outputs) multiplies eight
+/// input channels at once and adds the lanes at the end, and one with both sides narrow (plain in
+/// and out, such as Magenta's last 4 → 3 convolution) puts eight neighbouring pixels in a vector.
+/// All handle any kernel size and zero padding, and serve the input gradient too: the input
+/// gradient of a few-input convolution is a few-output one and the other way round, and that of a
+/// narrow one is narrow (filters transposed and rotated by 180°, padding `k − 1 − p`).
 enum NarrowConvolution {
-    /// Which of the two kernels runs a convolution.
-    enum Kernel { case fewInputs, fewOutputs }
+    /// Which of the kernels runs a convolution.
+    enum Kernel {
+        case fewInputs, fewOutputs, fewInputsAndOutputs
+
+        /// The kernel that runs the input gradient of a convolution this one runs.
+        var transposed: Kernel {
+            switch self {
+            case .fewInputs: .fewOutputs
+            case .fewOutputs: .fewInputs
+            case .fewInputsAndOutputs: .fewInputsAndOutputs
+            }
+        }
+
+        /// The layout of the kernel's output (its input's is the other side's output layout).
+        var outputLayout: Layout { self == .fewInputs ? .channelsBlocked8 : .plain }
+
+        /// Whether the filters are packed input channel outermost, output channels innermost.
+        var packsOutputsInnermost: Bool { self != .fewOutputs }
+    }
 
     /// Whether this CPU runs the kernels (AVX2 and FMA) and the engine's blocked layout is theirs.
     static let available = cn_available() != 0 && DNNLContext.blockedLayout == .channelsBlocked8
@@ -34,6 +52,7 @@ enum NarrowConvolution {
               [p.top, p.bottom].allSatisfy({ $0 < geometry.kernelHeight }),
               [p.left, p.right].allSatisfy({ $0 < geometry.kernelWidth }) else { return nil }
         if inputLayout == .plain && inputChannels <= 6 && outputChannels % 8 == 0 { return .fewInputs }
+        if inputLayout == .plain && inputChannels <= 6 && outputChannels <= 6 { return .fewInputsAndOutputs }
         if inputLayout == .channelsBlocked8 && outputChannels <= 6 { return .fewOutputs }
         return nil
     }
@@ -43,9 +62,8 @@ enum NarrowConvolution {
         (geometry.kernelHeight - 1 - geometry.padding.top, geometry.kernelWidth - 1 - geometry.padding.left)
     }
 
-    /// Convolves `x` (`shape`, NCHW: plain for `.fewInputs`, blocked for `.fewOutputs`) with
-    /// OIHW `weights` of `weightShape` into `y` (blocked for `.fewInputs`, plain for
-    /// `.fewOutputs`) of `outputHeight`×`outputWidth`. With `transposed`, the convolution is the
+    /// Convolves `x` (`shape`, NCHW: blocked for `.fewOutputs`, else plain) with OIHW `weights`
+    /// of `weightShape` into `y` (`kernel.outputLayout`) of `outputHeight`×`outputWidth`. With `transposed`, the convolution is the
     /// input gradient's of one with these weights: inputs and outputs swap, filters rotate by 180°.
     static func convolve(_ kernel: Kernel, _ x: UnsafePointer<Float>, shape: [Int], weights: UnsafePointer<Float>,
                          weightShape: [Int], transposed: Bool, bias: UnsafePointer<Float>?, applyingReLU: Bool,
@@ -67,7 +85,7 @@ enum NarrowConvolution {
             for i in 0..<inputs {
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        let index = kernel == .fewInputs ? ((i * kh + ky) * kw + kx) * outputs + o
+                        let index = kernel.packsOutputsInnermost ? ((i * kh + ky) * kw + kx) * outputs + o
                                                          : (((o * inputs / 8 + i / 8) * kh + ky) * kw + kx) * 8 + i % 8
                         packed[index] = tap(o, i, ky, kx)
                     }
@@ -86,6 +104,9 @@ enum NarrowConvolution {
                     cn_few_inputs(source, g, packed.baseAddress, bias, applyingReLU ? 1 : 0, rows.0, rows.1, target)
                 case .fewOutputs:
                     cn_few_outputs(source, g, packed.baseAddress, bias, applyingReLU ? 1 : 0, rows.0, rows.1, target)
+                case .fewInputsAndOutputs:
+                    cn_few_inputs_and_outputs(source, g, packed.baseAddress, bias, applyingReLU ? 1 : 0, rows.0, rows.1,
+                                              target)
                 }
             }
         } }

@@ -30,15 +30,23 @@ final class NarrowConvolutionTests: XCTestCase {
     private let channelCases: [(Int, Int, Layout)] = [(3, 16, .plain), (1, 8, .plain), (6, 24, .plain), (3, 64, .plain),
                                                        (8, 3, .channelsBlocked8), (16, 1, .channelsBlocked8),
                                                        (8, 4, .channelsBlocked8), (16, 6, .channelsBlocked8),
-                                                       (8, 2, .channelsBlocked8), (8, 5, .channelsBlocked8)]
+                                                       (8, 2, .channelsBlocked8), (8, 5, .channelsBlocked8),
+                                                       (4, 3, .plain), (1, 1, .plain), (3, 2, .plain), (6, 6, .plain),
+                                                       (2, 5, .plain), (5, 4, .plain)]
+
+    /// The kernel a case runs on.
+    private func expectedKernel(_ inputs: Int, _ outputs: Int, _ layout: Layout) -> NarrowConvolution.Kernel {
+        layout == .channelsBlocked8 ? .fewOutputs : outputs % 8 == 0 ? .fewInputs : .fewInputsAndOutputs
+    }
 
     func testForwardMatchesTheDefinitionWithBiasAndReLU() {
         for (inputs, outputs, layout) in channelCases {
             for (kh, kw, padding) in windows {
-                let shape = [2, inputs, 11, 29]
+                // 61 columns: full runs, single vectors and a partial one on the pixel-vector kernel.
+                let shape = [2, inputs, 11, 61]
                 let geometry = WindowGeometry(kernelHeight: kh, kernelWidth: kw, padding: padding)
                 XCTAssertEqual(NarrowConvolution.kernel(inputChannels: inputs, outputChannels: outputs, inputLayout: layout,
-                                                        geometry: geometry), layout == .plain ? .fewInputs : .fewOutputs)
+                                                        geometry: geometry), expectedKernel(inputs, outputs, layout))
                 let (x, w, b) = (randomValues(shape.reduce(1, *), seed: 1), randomValues(outputs * inputs * kh * kw, seed: 2),
                                  randomValues(outputs, seed: 3))
                 for relu in [false, true] {
@@ -47,7 +55,7 @@ final class NarrowConvolutionTests: XCTestCase {
                                                 bias: backend.upload(b, shape: [outputs]), geometry: geometry, applyingReLU: relu)
                     let expected = convolutionByDefinition(x, shape: shape, weights: w, bias: b, outputs: outputs,
                                                            geometry: geometry).map { relu ? max(0, $0) : $0 }
-                    XCTAssertEqual(y.shape, [2, outputs, geometry.outputHeight(11), geometry.outputWidth(29)])
+                    XCTAssertEqual(y.shape, [2, outputs, geometry.outputHeight(11), geometry.outputWidth(61)])
                     assertCloseToScale(backend.download(backend.reorder(y, to: .plain)), expected,
                                 "\(inputs)→\(outputs), \(kh)×\(kw), \(padding), ReLU \(relu)")
                 }
@@ -88,6 +96,11 @@ final class NarrowConvolutionTests: XCTestCase {
         assertGradientsMatch([x, w1, b1, w2, b2]) {
             $0[0].conv2d(weight: $0[1], bias: $0[2], padding: Padding2D(1))
                 .conv2d(weight: $0[3], bias: $0[4], padding: Padding2D(2))
+        }
+        // Both sides narrow: 3 → 2, with a rectangular kernel and 19 columns (a vector and a partial one).
+        let (w3, b3) = (randomTensor([2, 3, 3, 5], seed: 15), randomTensor([2], seed: 16))
+        assertGradientsMatch([randomTensor([1, 3, 7, 19], seed: 17), w3, b3]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], padding: Padding2D(top: 1, bottom: 1, left: 2, right: 2))
         }
     }
 

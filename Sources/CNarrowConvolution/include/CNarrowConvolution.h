@@ -34,4 +34,11 @@ void cn_few_inputs(const float *x, const cn_geometry *g, const float *packed, co
 void cn_few_outputs(const float *x, const cn_geometry *g, const float *packed, const float *bias, int relu,
                     long row_begin, long row_end, float *y);
 
+/// Few inputs and few outputs (at most 6), both plain: `x` is one image [input_channels][height][width];
+/// `packed` the filters as [input_channels][kernel_height][kernel_width][output_channels]; `y` the
+/// image's output [output_channels][height][width], eight neighbouring pixels to a vector. Writes
+/// output rows [row_begin, row_end); `bias` may be null; `relu` clamps below at 0.
+void cn_few_inputs_and_outputs(const float *x, const cn_geometry *g, const float *packed, const float *bias,
+                               int relu, long row_begin, long row_end, float *y);
+
 #endif
