@@ -44,11 +44,7 @@ struct TensorProgramFusion {
         func fusable(_ index: Int) -> Bool {
             let shape = shapes[value(index)]
             guard steps[index].operation.elementwiseStep(0, 0) != nil, shape.count == 4, shape[2] * shape[3] > 1 else { return false }
-            return steps[index].arguments.allSatisfy { argument in
-                let small = shapes[argument]
-                return small == shape || small.reduce(1, *) == 1
-                    || small.count == 4 && [1, shape[0]].contains(small[0]) && small[1] == shape[1] && small[2] * small[3] == 1
-            }
+            return steps[index].arguments.allSatisfy { ElementwiseExpression.reads(shapes[$0], over: shape) }
         }
         let isFusable = steps.indices.map(fusable)
         // A fusable step's value stays inside its reader's expression when that one fusable step
@@ -88,22 +84,24 @@ struct TensorProgramFusion {
                                          inputs: inputs, result: value(last), keepsResult: keepsResult,
                                          means: means.map(value)))
         }
-        var lastUse = [Int](repeating: -1, count: inputCount + steps.count)
-        for (index, step) in steps.enumerated() {
-            for argument in step.arguments { lastUse[argument] = max(lastUse[argument], readAt[index]) }
-        }
         self.actions = actions
-        self.lastUse = lastUse
+        lastUse = Self.lastUses(program, readAt: readAt)
     }
-}
 
-extension TensorProgramFusion {
     /// Every step run as it is.
     init(unfused program: TensorProgram) {
         actions = Array(repeating: .run, count: program.steps.count)
+        lastUse = Self.lastUses(program, readAt: Array(program.steps.indices))
+    }
+
+    /// For each value, the last step at which it is read, where step `i`'s arguments are read at
+    /// step `readAt[i]` (the last step of its group, for a fused one).
+    private static func lastUses(_ program: TensorProgram, readAt: [Int]) -> [Int] {
         var lastUse = [Int](repeating: -1, count: program.inputCount + program.steps.count)
-        for (index, step) in program.steps.enumerated() { for argument in step.arguments { lastUse[argument] = index } }
-        self.lastUse = lastUse
+        for (index, step) in program.steps.enumerated() {
+            for argument in step.arguments { lastUse[argument] = max(lastUse[argument], readAt[index]) }
+        }
+        return lastUse
     }
 }
 

@@ -39,6 +39,14 @@ public struct ElementwiseExpression: Hashable, Sendable {
         self.inputCount = inputCount
         self.steps = steps
     }
+
+    /// Whether an expression over NCHW maps of `shape` can read an input of `input` shape: the
+    /// same shape, a single element, or one value per channel (`[N, C, 1, 1]` or `[1, C, 1, 1]`).
+    public static func reads(_ input: [Int], over shape: [Int]) -> Bool {
+        input == shape || input.reduce(1, *) == 1
+            || input.count == 4 && shape.count == 4 && [1, shape[0]].contains(input[0]) && input[1] == shape[1]
+               && input[2] == 1 && input[3] == 1
+    }
 }
 
 extension Tensor {
@@ -53,9 +61,8 @@ extension Tensor {
         precondition(!willRecord(from: inputs), "an element-wise expression has no backward pass: run it without gradients")
         let shape = inputs.map(\.shape).max { $0.reduce(1, *) < $1.reduce(1, *) }!
         precondition(shape.count == 4, "an element-wise expression runs over NCHW tensors, given \(shape)")
-        for input in inputs where input.shape != shape {
-            precondition(input.count == 1 || (input.shape.count == 4 && [1, shape[0]].contains(input.shape[0])
-                                              && input.shape[1] == shape[1] && input.shape[2] == 1 && input.shape[3] == 1),
+        for input in inputs {
+            precondition(ElementwiseExpression.reads(input.shape, over: shape),
                          "an element-wise expression over \(shape) cannot broadcast \(input.shape)")
         }
         return Backend.current.elementwise(expression, inputs, shape: shape, keepingResult: keepingResult,
