@@ -139,8 +139,10 @@ public final class CPUBackend: ComputeBackend {
         return reordered
     }
 
-    /// Whether a convolution of an `inputShape` input runs on `WinogradConvolution`, as `winograd` asks.
-    private func usesWinograd(inputShape: [Int], outputChannels: Int, layout: Layout, geometry: WindowGeometry) -> Bool {
+    /// Whether a convolution of an `inputShape` input (or its weight gradient, `forWeightGradient`)
+    /// runs on `WinogradConvolution`, as `winograd` asks.
+    private func usesWinograd(inputShape: [Int], outputChannels: Int, layout: Layout, geometry: WindowGeometry,
+                              forWeightGradient: Bool = false) -> Bool {
         guard WinogradConvolution.supports(inputChannels: inputShape[1], outputChannels: outputChannels,
                                            layout: layout, geometry: geometry) else { return false }
         switch winograd {
@@ -149,7 +151,9 @@ public final class CPUBackend: ComputeBackend {
         case .whereFaster:
             let outputShape = [inputShape[0], outputChannels, geometry.outputHeight(inputShape[2]),
                                geometry.outputWidth(inputShape[3])]
-            return WinogradConvolution.isFaster(inputChannels: inputShape[1], outputShape: outputShape)
+            return forWeightGradient
+                ? WinogradConvolution.isFasterForWeightGradient(inputChannels: inputShape[1], outputShape: outputShape)
+                : WinogradConvolution.isFaster(inputChannels: inputShape[1], outputShape: outputShape)
         }
     }
 
@@ -349,7 +353,8 @@ public final class CPUBackend: ComputeBackend {
 
     public func convolutionBackwardWeights(_ dy: Tensor, input x: Tensor, weightShape: [Int], withBias: Bool,
                                            geometry: WindowGeometry) -> (weight: Tensor, bias: Tensor?) {
-        if usesWinograd(inputShape: x.shape, outputChannels: weightShape[0], layout: x.layout, geometry: geometry) {
+        if usesWinograd(inputShape: x.shape, outputChannels: weightShape[0], layout: x.layout, geometry: geometry,
+                        forWeightGradient: true) {
             let dy = reorder(dy, to: .channelsBlocked8)
             let weights = WinogradConvolution.weightGradient(dy, input: x, padding: geometry.padding)
             var bias: Tensor?

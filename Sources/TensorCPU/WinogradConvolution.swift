@@ -51,6 +51,17 @@ enum WinogradConvolution {
         return channels >= 128 && tiles >= 128
     }
 
+    /// Whether its weight gradient beats oneDNN's for such a convolution (where `isFaster` holds).
+    /// The gradient sums over tiles, so few tiles leave its 36 products short and wide:
+    /// `neural-style-bench winograd` on a 2-core Zen 3 (ours over oneDNN's): 0.38–0.63 from 64
+    /// channels up with at least half as many tiles as channels, 0.85–0.99 at 512 channels on
+    /// 192 tiles, 1.3–2.3 at 512 channels on 48–128 tiles, 1.06–1.11 at 32 channels.
+    static func isFasterForWeightGradient(inputChannels: Int, outputShape: [Int]) -> Bool {
+        let tiles = outputShape[0] * ((outputShape[2] + 3) / 4) * ((outputShape[3] + 3) / 4)
+        let (narrow, wide) = (min(inputChannels, outputShape[1]), max(inputChannels, outputShape[1]))
+        return isFaster(inputChannels: inputChannels, outputShape: outputShape) && narrow >= 64 && 2 * tiles > wide
+    }
+
     /// Whether a convolution of `geometry` from `inputChannels` (laid out as `layout`) to
     /// `outputChannels` can run here (padding beyond 2 would leave whole tiles of zeros).
     static func supports(inputChannels: Int, outputChannels: Int, layout: Layout, geometry: WindowGeometry) -> Bool {

@@ -171,4 +171,29 @@ final class WinogradTests: XCTestCase {
             }
         }
     }
+
+    func testWhereFasterTakesWeightGradientsOnlyOfEnoughTilesAndChannels() {
+        let fast = CPUBackend(gradientPrecision: .float32, winograd: .whereFaster)
+        let direct = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        // Winograd where the forward runs on it with 64 channels or more and more tiles than half
+        // the channels (12×12 tiles of 128 channels); oneDNN's bit for bit on 32 channels, and on
+        // 128 channels of 6×6 tiles (36 < 64).
+        let avx2 = WinogradConvolution.usesAVX2Kernels
+        for (channels, side, winograd) in [(128, 48, true), (64, 48, avx2), (32, 48, false), (128, 24, false)] {
+            let shape = [1, channels, side, side]
+            let (x, dy) = (randomValues(shape.reduce(1, *), seed: 11), randomValues(shape.reduce(1, *), seed: 12))
+            let gradients = [fast, direct].map { backend in
+                let blocked = { backend.reorder(backend.upload($0, shape: shape), to: .channelsBlocked8) }
+                return backend.download(backend.convolutionBackwardWeights(
+                    blocked(dy), input: blocked(x), weightShape: [channels, channels, 3, 3], withBias: false,
+                    geometry: WindowGeometry(kernel: 3, padding: 1)).weight)
+            }
+            if winograd {
+                XCTAssertNotEqual(gradients[0], gradients[1], "\(channels) channels, \(side)²")
+                assertCloseToScale(gradients[0], gradients[1], "\(channels) channels, \(side)²")
+            } else {
+                XCTAssertEqual(gradients[0], gradients[1], "\(channels) channels, \(side)²")
+            }
+        }
+    }
 }
