@@ -47,7 +47,7 @@ public final class AdaINTrainer: ResumableTrainer {
         (self.options, self.content, self.styles) = (options, content, styles)
         totalSteps = options.totalSteps(contentCount: content.count)
         optimizer = ParameterAdam(parameters: decoder.parameters(), learningRate: options.learningRate)
-        fingerprint = options.fingerprint(contentCount: content.count, styleCount: styles.count)
+        fingerprint = options.fingerprint(content: content, styles: styles)
         previewStyle = styles.picture(0)
     }
 

@@ -45,13 +45,11 @@ public struct AdaINTrainingOptions: Sendable, Codable, Equatable {
         }
     }
 
-    /// Everything that must match for a checkpoint to continue this run (the step count may grow).
-    func fingerprint(contentCount: Int, styleCount: Int) -> String {
-        var copy = self
-        (copy.iterations, copy.epochs) = (nil, 0)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)
-            + " content \(contentCount) styles \(styleCount) adain"
+    /// Everything that must match for a checkpoint to continue this run on `content` and `styles`:
+    /// the settings but the step counts, and both datasets' digests.
+    func fingerprint(content: TrainingDataset, styles: TrainingDataset) -> String {
+        (["trainer: adain"] + RunFingerprint.parts(of: self, ignoring: ["iterations", "epochs"])
+            + ["content dataset: \(content.count) pictures sha256 \(content.sha256)",
+               "style dataset: \(styles.count) pictures sha256 \(styles.sha256)"]).joined(separator: "; ")
     }
 }

@@ -88,8 +88,8 @@ public final class FeedForwardTrainer: ResumableTrainer {
                 return lossNetwork.features(styleTensor, at: Set(options.styleLayers.map(\.name))).mapValues { $0.gramMatrix() }
             }
         }
-        fingerprint = options.fingerprint(datasetCount: dataset.count, styleSides: styleImages.map { ($0.width, $0.height) })
-            + (addingStyles ? " added to \(trainedStyles.lowerBound) style(s)" : "")
+        fingerprint = options.fingerprint(dataset: dataset, styles: styleImages)
+            + (addingStyles ? "; styles added to: \(trainedStyles.lowerBound)" : "")
     }
 
     /// Continues from `checkpoint`, which must come from a run with the same settings and inputs.

@@ -64,7 +64,7 @@ public final class GatysStyleTransfer {
         if let checkpoint {
             guard checkpoint.fingerprint == fingerprint else {
                 throw StyleTransferError.badCheckpoint("it belongs to a run with other inputs or options: "
-                    + GatysOptions.differences(saved: checkpoint.fingerprint, current: fingerprint).joined(separator: "; "))
+                    + RunFingerprint.differences(saved: checkpoint.fingerprint, current: fingerprint).joined(separator: "; "))
             }
             guard checkpoint.level < levels.count else { throw StyleTransferError.badCheckpoint("no level \(checkpoint.level + 1)") }
         }

@@ -34,7 +34,11 @@ enum SHA256 {
     }
 
     private static func compress(_ h: inout [UInt32], _ block: UnsafeRawBufferPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { compress(&h, block, schedule: $0) }
+    }
+
+    /// One block's rounds, with `w` (64 words) as the message schedule.
+    private static func compress(_ h: inout [UInt32], _ block: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 { w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
         for i in 16..<64 {
             let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
@@ -51,6 +55,11 @@ enum SHA256 {
     }
 
     private static func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+}
+
+extension SHA256 {
+    /// The digest of `bytes`.
+    static func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes(hex) }
 }
 
 extension Image {

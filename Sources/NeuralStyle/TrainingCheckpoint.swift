@@ -78,7 +78,8 @@ extension TrainingCheckpoint {
     /// that the checkpoint belongs to a run described by `fingerprint`.
     func restore(into network: Module, optimizer: ParameterAdam, fingerprint: String) throws {
         guard self.fingerprint == fingerprint else {
-            throw StyleTransferError.badCheckpoint("it belongs to a run with other settings or pictures")
+            throw StyleTransferError.badCheckpoint("it belongs to a run with other settings or pictures: "
+                + RunFingerprint.differences(saved: self.fingerprint, current: fingerprint).joined(separator: "; "))
         }
         let parameters = network.namedParameters()
         func tensors(_ part: [String: NamedArray]) throws -> [Tensor] {

@@ -50,6 +50,11 @@ public final class TrainingDataset {
     /// Number of usable pictures.
     public var count: Int { pictures.count }
 
+    /// SHA-256 of the pictures as used (their names, then each one's digest): a resumed run
+    /// must train on the same ones.
+    public private(set) lazy var sha256: String = SHA256.hex(
+        Array((names.joined(separator: "\n") + "\n" + pictures.map(SHA256.hex).joined(separator: "\n")).utf8))
+
     /// The pictures at `indices` as a `[B, 3, S, S]` tensor of RGB values in 0…255.
     public func batch(_ indices: [Int]) -> Tensor {
         let plane = imageSize * imageSize

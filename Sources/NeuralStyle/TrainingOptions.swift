@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Models
 import Tensor
 
@@ -63,16 +64,13 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         iterations ?? epochs * ((datasetCount + batchSize - 1) / batchSize)
     }
 
-    /// Everything that must match for a checkpoint to continue this run (the step count may grow).
-    func fingerprint(datasetCount: Int, styleSides: [(Int, Int)]) -> String {
-        var copy = self
-        copy.iterations = nil
-        copy.epochs = 0
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let settings = String(decoding: (try? encoder.encode(copy)) ?? Data(), as: UTF8.self)
-        let sides = styleSides.map { "\($0.0)x\($0.1)" }.joined(separator: ",")
-        return "\(settings) dataset \(datasetCount) style \(sides)"
+    /// Everything that must match for a checkpoint to continue this run on `dataset` with `styles`
+    /// (as resized): the settings but the step counts, and every picture's digest.
+    func fingerprint(dataset: TrainingDataset, styles: [Image]) -> String {
+        (["trainer: feed-forward"] + RunFingerprint.parts(of: self, ignoring: ["iterations", "epochs"])
+            + ["dataset: \(dataset.count) pictures sha256 \(dataset.sha256)"]
+            + styles.indices.map { "style picture \($0 + 1): \(styles[$0].width)x\(styles[$0].height) sha256 \(styles[$0].sha256)" })
+            .joined(separator: "; ")
     }
 }
 

@@ -84,5 +84,11 @@ final class AdaINTests: XCTestCase {
         XCTAssertEqual((0..<2).map { _ in resumed.trainStep().total }, records[2...].map(\.total))
         XCTAssertEqual(resumed.decoder.parameters().flatMap { $0.toArray() },
                        straight.decoder.parameters().flatMap { $0.toArray() })
+        // Another style painting (same name, same size): refused, naming the style dataset.
+        try ImageFile.write(syntheticImage(width: 24, height: 24, phase: 10), to: directory.appendingPathComponent("style/s.png").path)
+        XCTAssertThrowsError(try trainer().resume(from: try TrainingCheckpoint(contentsOf: checkpoint))) { error in
+            XCTAssertTrue("\(error)".contains("style dataset (1 pictures sha256"), "\(error)")
+            XCTAssertFalse("\(error)".contains("content dataset"), "\(error)")
+        }
     }
 }

@@ -138,10 +138,30 @@ final class FeedForwardTests: XCTestCase {
         XCTAssertEqual(resumedRecords.map(\.total), records[2...].map(\.total))
         XCTAssertEqual(resumed.network.parameters().flatMap { $0.toArray() },
                        straight.network.parameters().flatMap { $0.toArray() })
+        // Other settings, another style picture of the same size, other photographs: refused, naming each.
         var other = options
         other.styleWeight = 1
-        let mismatched = try FeedForwardTrainer(lossNetwork: vgg, options: other, styles: [style], dataset: dataset)
-        XCTAssertThrowsError(try mismatched.resume(from: try TrainingCheckpoint(contentsOf: checkpoint)))
+        let otherPhotos = directory.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: otherPhotos, withIntermediateDirectories: true)
+        for index in 0..<3 {
+            try ImageFile.write(syntheticImage(width: 24, height: 20, phase: Double(index) + 0.5),
+                                to: otherPhotos.appendingPathComponent("\(index).png").path)
+        }
+        let mismatches = [
+            ("styleWeight (10000000000 there, 1 here)", try FeedForwardTrainer(lossNetwork: vgg, options: other, styles: [style],
+                                                                                dataset: dataset)),
+            ("style picture 1 (20x20 sha256", try FeedForwardTrainer(lossNetwork: vgg, options: options,
+                                                                     styles: [syntheticImage(width: 20, height: 20, phase: 8)],
+                                                                     dataset: dataset)),
+            ("dataset (3 pictures sha256", try FeedForwardTrainer(lossNetwork: vgg, options: options, styles: [style],
+                                                                  dataset: try TrainingDataset(directory: otherPhotos.path,
+                                                                                               imageSize: 16))),
+        ]
+        for (named, mismatched) in mismatches {
+            XCTAssertThrowsError(try mismatched.resume(from: try TrainingCheckpoint(contentsOf: checkpoint))) { error in
+                XCTAssertTrue("\(error)".contains(named), "\(error)")
+            }
+        }
     }
 
     /// Two styles in one network: each step trains its style's γ/β row only, the styles paint
