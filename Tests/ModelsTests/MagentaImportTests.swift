@@ -41,7 +41,8 @@ final class MagentaImportTests: XCTestCase {
             XCTAssertEqual(y.shape, [1, 3, fixture.height, fixture.width])
             let ours = Preprocessing.rgb01.rgbSamples(from: y).map { $0 / 255 }
             let worst = zip(ours, expected.rgb01).map { abs($0 - $1) }.max() ?? .infinity
-            XCTAssertLessThan(worst, 1e-4, "\(name): largest difference from onnxruntime \(worst)")
+            // 3·10⁻⁴ of 1 (0.08 of 255): the first 9×9 layer runs by Winograd along rows (~10⁻⁴ of its scale).
+            XCTAssertLessThan(worst, 3e-4, "\(name): largest difference from onnxruntime \(worst)")
         }
     }
 

@@ -23,12 +23,12 @@ public func convolutionByDefinition(_ x: [Float], shape: [Int], weights: [Float]
     return y
 }
 
-/// Asserts `actual` equals `expected` within 1e-5 of the largest expected magnitude (what f32
-/// sums in another order, or F(4×4, 3×3) Winograd at ~1e-6, keep to).
-public func assertCloseToScale(_ actual: [Float], _ expected: [Float], _ message: String,
+/// Asserts `actual` equals `expected` within `tolerance` of the largest expected magnitude (1e-5:
+/// what f32 sums in another order, or F(4×4, 3×3) Winograd at ~1e-6, keep to).
+public func assertCloseToScale(_ actual: [Float], _ expected: [Float], _ message: String, tolerance: Float = 1e-5,
                                file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
     let scale = expected.map(abs).max() ?? 1
     let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(worst, 1e-5 * scale, message, file: file, line: line)
+    XCTAssertLessThanOrEqual(worst, tolerance * scale, message, file: file, line: line)
 }
