@@ -96,15 +96,12 @@ final class NormalizedConvolution: Module {
     init(_ input: Int, _ output: Int, kernelSize: Int, stride: Int, upsampling: Bool, styles: Int,
          using generator: inout SeededGenerator) {
         conv = Conv2d(inputChannels: input, outputChannels: output, kernelSize: kernelSize, stride: stride,
-                      bias: false, using: &generator)
+                      padding: kernelSize / 2, paddingMode: .reflect, bias: false, using: &generator)
         norm = InstanceNorm2d(channels: output, styles: styles)
         self.upsampling = upsampling
     }
 
     func callAsFunction(_ x: Tensor, styleWeights: Tensor, applyingReLU: Bool = false) -> Tensor {
-        let input = upsampling ? x.upsampledNearest(factor: 2) : x
-        let padding = conv.weight.shape[2] / 2
-        return norm(conv(input.padded(Padding2D(padding), mode: .reflect)), styleWeights: styleWeights,
-                    applyingReLU: applyingReLU)
+        norm(conv(upsampling ? x.upsampledNearest(factor: 2) : x), styleWeights: styleWeights, applyingReLU: applyingReLU)
     }
 }

@@ -124,8 +124,10 @@ public struct TensorProgram: Equatable {
     }
 
     /// The result of running the program on `inputs` with `constants`; each value is released
-    /// after its last use. Element-wise steps over feature maps run fused (`TensorProgramFusion`)
-    /// unless `fusing` is false; the result is the same bits either way. Shapes must have been
+    /// after its last use. Element-wise steps over feature maps run fused, and reflection paddings
+    /// as their convolutions' own (`TensorProgramFusion`), unless `fusing` is false; the fused
+    /// element-wise steps give the same bits, the paddings the same values but for the rounding of
+    /// a few border pixels (the backend may compute them apart). Shapes must have been
     /// checked (`shapes(inputs:constants:)`).
     public func callAsFunction(_ inputs: [Tensor], constants: [Tensor], fusing: Bool = true) -> Tensor {
         precondition(inputs.count == inputCount, "a program of \(inputCount) inputs given \(inputs.count)")
@@ -140,6 +142,10 @@ public struct TensorProgram: Equatable {
             case .run:
                 read = step.arguments
                 values[inputCount + index] = step.operation.apply(to: read.map { values[$0]! }, constants: constants)
+            case let .reflectionPadded(source, padding):
+                read = [source]
+                values[inputCount + index] = step.operation.apply(to: [values[source]!], constants: constants,
+                                                                  reflectionPadding: padding)
             case let .group(group):
                 read = group.inputs
                 let (result, mean) = Tensor.evaluate(group.expression, on: read.map { values[$0]! },
@@ -200,13 +206,15 @@ extension TensorProgram.Operation {
         }
     }
 
-    /// The step's result on its arguments `x`.
-    func apply(to x: [Tensor], constants: [Tensor]) -> Tensor {
+    /// The step's result on its arguments `x`; a convolution's input reflection-padded by
+    /// `reflectionPadding` (where given) instead of its own zero padding.
+    func apply(to x: [Tensor], constants: [Tensor], reflectionPadding: Padding2D? = nil) -> Tensor {
         switch self {
         case let .constant(index): return constants[index]
         case let .convolution(weight, bias, stride, padding, groups):
             return x[0].conv2d(weight: constants[weight], bias: bias.map { constants[$0] }, stride: stride,
-                               padding: padding, groups: groups)
+                               padding: reflectionPadding ?? padding, paddingMode: reflectionPadding == nil ? .zero : .reflect,
+                               groups: groups)
         case let .fakeQuantize(scale, zeroPoint, range): return x[0].fakeQuantized(scale: scale, zeroPoint: zeroPoint, range: range)
         case let .clamp(low, high): return x[0].clamped(low, high)
         case .relu: return x[0].relu()

@@ -1,6 +1,7 @@
 import Tensor
 
-/// How a `TensorProgram` runs its element-wise steps over feature maps: each tree of them whose
+/// How a `TensorProgram` runs its element-wise steps over feature maps (and its reflection
+/// paddings, each as its convolution's own where one reads it): each tree of them whose
 /// inner values are read once, by the next step of the tree, becomes one `ElementwiseExpression`
 /// (one pass over memory instead of one per step), and spatial means of its result are taken in
 /// the same pass. Magenta's quantised transformer spends most of its element-wise time in such
@@ -15,6 +16,9 @@ struct TensorProgramFusion {
         case skip
         /// Runs a group (this is its last step).
         case group(Group)
+        /// Runs this unpadded convolution on value `source` reflection-padded by `padding`, the
+        /// padding step skipped (the backend may spare the copy).
+        case reflectionPadded(source: Int, padding: Padding2D)
     }
 
     /// Steps run as one expression.
@@ -83,6 +87,15 @@ struct TensorProgramFusion {
             actions[last] = .group(Group(expression: ElementwiseExpression(inputCount: inputs.count, steps: expression),
                                          inputs: inputs, result: value(last), keepsResult: keepsResult,
                                          means: means.map(value)))
+        }
+        // Reflection padding read only by an unpadded convolution becomes that convolution's padding.
+        for (index, step) in steps.enumerated() {
+            guard case let .reflectionPad(padding) = step.operation, value(index) != program.output,
+                  readers[value(index)].count == 1, case let reader = readers[value(index)][0],
+                  case let .convolution(_, _, _, convolutionPadding, _) = steps[reader].operation,
+                  convolutionPadding == Padding2D(0), case .run = actions[reader] else { continue }
+            (actions[index], readAt[index]) = (.skip, reader)
+            actions[reader] = .reflectionPadded(source: step.arguments[0], padding: padding)
         }
         self.actions = actions
         lastUse = Self.lastUses(program, readAt: readAt)

@@ -84,15 +84,13 @@ public final class TransformerNet: Module {
 /// Reflection padding of `kernelSize / 2`, then a convolution (pytorch/examples' `ConvLayer`).
 final class ConvLayer: Module {
     let conv2d: Conv2d
-    let padding: Int
 
     init(_ input: Int, _ output: Int, kernelSize: Int, stride: Int, using generator: inout SeededGenerator) {
         conv2d = Conv2d(inputChannels: input, outputChannels: output, kernelSize: kernelSize, stride: stride,
-                        using: &generator)
-        padding = kernelSize / 2
+                        padding: kernelSize / 2, paddingMode: .reflect, using: &generator)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x.padded(Padding2D(padding), mode: .reflect)) }
+    func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x) }
 }
 
 /// Nearest ×2 upsampling, reflection padding and a 3×3 convolution (`UpsampleConvLayer`).
@@ -100,12 +98,11 @@ final class UpsampleConvLayer: Module {
     let conv2d: Conv2d
 
     init(_ input: Int, _ output: Int, using generator: inout SeededGenerator) {
-        conv2d = Conv2d(inputChannels: input, outputChannels: output, kernelSize: 3, using: &generator)
+        conv2d = Conv2d(inputChannels: input, outputChannels: output, kernelSize: 3, padding: 1, paddingMode: .reflect,
+                        using: &generator)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor {
-        conv2d(x.upsampledNearest(factor: 2).padded(Padding2D(1), mode: .reflect))
-    }
+    func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x.upsampledNearest(factor: 2)) }
 }
 
 /// conv–IN–ReLU–conv–IN plus the input (`ResidualBlock`).

@@ -126,6 +126,11 @@ public protocol ComputeBackend: AnyObject {
     /// followed by `max(·, 0)` when `applyingReLU`.
     func convolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                      applyingReLU: Bool) -> Tensor
+    /// `convolution` of `x` reflection-padded by `geometry.padding` (each side below the picture's),
+    /// computed without the padded copy, or nil where the backend would rather have the copy
+    /// (`pad` then `convolution`). For inference: it has no backward.
+    func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                                     applyingReLU: Bool) -> Tensor?
     /// Gradient of `convolution` with respect to its input, laid out like `inputLayout`;
     /// `dy` is first masked by `reluMask` (from `reluMask(_:)` of a fused ReLU's output) if given,
     /// which a backend may fold into its own pass over `dy`.

@@ -147,6 +147,9 @@ final class MagentaArbitraryTests: XCTestCase {
                                                                                     constants: constants.map(\.shape)))
         let skipped = plan.actions.filter { if case .skip = $0 { return true } else { return false } }.count
         XCTAssertGreaterThan(skipped, 100, "most element-wise steps run inside expressions")
+        let padded = plan.actions.filter { if case .reflectionPadded = $0 { return true } else { return false } }.count
+        XCTAssertEqual(padded, 15, "reflection paddings run as their convolutions' own")
+        // At this size the backend still pads (the borders would cost more than the copies): the same bits.
         XCTAssertEqual(withoutGradients { transformer([content, code], constants: constants).toArray() },
                        withoutGradients { transformer([content, code], constants: constants, fusing: false).toArray() })
     }

@@ -7,25 +7,28 @@ public final class Conv2d: Module {
     public let bias: Tensor?
     /// Step between windows.
     public let stride: Int
-    /// Zero padding, each side on its own.
+    /// Padding, each side on its own.
     public let padding: Padding2D
+    /// What the padding holds: zeros, or the input mirrored at its edges.
+    public let paddingMode: PaddingMode
     /// Channel groups (1: dense; the input's channel count: depthwise).
     public let groups: Int
 
     /// A convolution from `inputChannels` to `outputChannels` over `kernelSize`² windows,
     /// initialised as PyTorch does from `generator`.
     public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1,
-                            padding: Int = 0, groups: Int = 1, bias: Bool = true,
+                            padding: Int = 0, paddingMode: PaddingMode = .zero, groups: Int = 1, bias: Bool = true,
                             using generator: inout SeededGenerator) {
         self.init(inputChannels: inputChannels, outputChannels: outputChannels,
                   kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: Padding2D(padding),
-                  groups: groups, bias: bias, using: &generator)
+                  paddingMode: paddingMode, groups: groups, bias: bias, using: &generator)
     }
 
     /// A convolution from `inputChannels` to `outputChannels` over `kernelHeight`×`kernelWidth`
-    /// windows in `groups` channel groups, initialised as PyTorch does from `generator`.
+    /// windows in `groups` channel groups, its input padded by `padding` with `paddingMode`,
+    /// initialised as PyTorch does from `generator`.
     public init(inputChannels: Int, outputChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int = 1,
-                padding: Padding2D = Padding2D(0), groups: Int = 1, bias: Bool = true,
+                padding: Padding2D = Padding2D(0), paddingMode: PaddingMode = .zero, groups: Int = 1, bias: Bool = true,
                 using generator: inout SeededGenerator) {
         precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
                      "\(inputChannels) → \(outputChannels) channels do not split into \(groups) groups")
@@ -33,12 +36,12 @@ public final class Conv2d: Module {
         weight = uniformInitialization([outputChannels, inputChannels / groups, kernelHeight, kernelWidth],
                                        fanIn: fanIn, using: &generator)
         self.bias = bias ? uniformInitialization([outputChannels], fanIn: fanIn, using: &generator) : nil
-        (self.stride, self.padding, self.groups) = (stride, padding, groups)
+        (self.stride, self.padding, self.paddingMode, self.groups) = (stride, padding, paddingMode, groups)
     }
 
     /// The convolution of NCHW `x`, followed by ReLU in the same pass if `applyingReLU`.
     public func callAsFunction(_ x: Tensor, applyingReLU: Bool = false) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, groups: groups,
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, paddingMode: paddingMode, groups: groups,
                  applyingReLU: applyingReLU)
     }
 }

@@ -28,18 +28,30 @@ public final class Sequential: Module {
         }
     }
 
-    /// `x` through every step; a convolution followed by ReLU runs as one fused pass.
+    /// `x` through every step; a convolution followed by ReLU runs as one fused pass, and reflection
+    /// padding followed by an unpadded convolution as one reflection-padded convolution.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var y = x
         var index = 0
+        /// Whether the step after the current one is ReLU.
+        func reluFollows() -> Bool { index + 1 < layers.count && { if case .relu = layers[index + 1] { return true }; return false }() }
         while index < layers.count {
             switch layers[index] {
             case let .conv(conv):
-                let fused = index + 1 < layers.count && { if case .relu = layers[index + 1] { return true }; return false }()
+                let fused = reluFollows()
                 y = conv(y, applyingReLU: fused)
                 if fused { index += 1 }
             case .relu: y = y.relu()
-            case let .reflectionPad(amount): y = y.padded(Padding2D(amount), mode: .reflect)
+            case let .reflectionPad(amount):
+                guard index + 1 < layers.count, case let .conv(conv) = layers[index + 1], conv.padding == Padding2D(0) else {
+                    y = y.padded(Padding2D(amount), mode: .reflect)
+                    break
+                }
+                index += 1
+                let fused = reluFollows()
+                y = y.conv2d(weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: Padding2D(amount),
+                             paddingMode: .reflect, groups: conv.groups, applyingReLU: fused)
+                if fused { index += 1 }
             case let .upsampleNearest(factor): y = y.upsampledNearest(factor: factor)
             }
             index += 1

@@ -13,10 +13,26 @@ extension Tensor {
     /// never stored). With `groups` g the channels split into g groups convolved apart, as
     /// PyTorch's `groups` (`weight` is `[O, C/g, kh, kw]`; g = C is depthwise).
     ///
+    /// With `paddingMode` `.reflect` the input is mirrored at its edges instead (as `padded(_:mode:)`
+    /// then a convolution without padding); where no gradient is recorded the backend may do so
+    /// without the padded copy.
+    ///
     /// Only the gradients that some input needs are computed: a frozen network
     /// (weights without `requiresGrad`) never runs the weight-gradient kernel.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D, groups: Int = 1,
-                       applyingReLU: Bool = false) -> Tensor {
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
+                       paddingMode: PaddingMode = .zero, groups: Int = 1, applyingReLU: Bool = false) -> Tensor {
+        if paddingMode == .reflect && padding != Padding2D(0) {
+            if !Tensor.willRecord(from: [self, weight] + (bias.map { [$0] } ?? [])), groups == 1,
+               let y = Backend.current.reflectionPaddedConvolution(
+                   reflectionPaddable(padding), weight: weight, bias: bias,
+                   geometry: WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
+                                            padding: padding),
+                   applyingReLU: applyingReLU) {
+                return y
+            }
+            return padded(padding, mode: .reflect).conv2d(weight: weight, bias: bias, stride: stride, padding: Padding2D(0),
+                                                          groups: groups, applyingReLU: applyingReLU)
+        }
         precondition(shape.count == 4 && weight.shape.count == 4 && groups >= 1 && weight.shape[1] * groups == shape[1]
                      && weight.shape[0] % groups == 0, "conv2d of \(shape) with weight \(weight.shape) in \(groups) groups")
         let geometry = WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,

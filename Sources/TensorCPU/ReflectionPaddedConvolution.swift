@@ -1,0 +1,120 @@
+import Tensor
+
+/// Convolutions over reflection-padded pictures without the padded copy (inference): the
+/// convolution runs with zero padding, then the outputs whose window reaches into the padding — a
+/// border a few pixels deep — are computed again directly from the mirrored pixels. A copy is a
+/// pass over the whole activation (7% of Magenta's 26-style network on a 1024² picture); the
+/// border is a few rows and columns.
+extension CPUBackend {
+    public func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                                            applyingReLU: Bool) -> Tensor? {
+        reflectionPaddedConvolution(x, weight: weight, bias: bias, geometry: geometry, applyingReLU: applyingReLU,
+                                    evenWhereCostlier: false)
+    }
+
+    /// `reflectionPaddedConvolution`, also where the copy would be cheaper if `evenWhereCostlier`
+    /// (tests, on small pictures).
+    func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                                     applyingReLU: Bool, evenWhereCostlier: Bool) -> Tensor? {
+        // The border's arithmetic runs a vector of 8 outputs at a time.
+        guard geometry.groups == 1, x.shape.count == 4, weight.shape[0] % 8 == 0 else { return nil }
+        let (outputHeight, outputWidth) = (geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3]))
+        let pixels = Self.borderPixels(outputHeight: outputHeight, outputWidth: outputWidth, height: x.shape[2],
+                                       width: x.shape[3], geometry: geometry)
+        // A multiply-add, one of a vector of 8, costs about what moving a float does: where the
+        // border has more than 8 per float of the copy (small pictures; a 9×9 kernel on a picture's
+        // 3 channels: a deep border, a small copy), the copy is cheaper.
+        let p = geometry.padding
+        let copied = x.shape[0] * x.shape[1] * (x.shape[2] + p.top + p.bottom) * (x.shape[3] + p.left + p.right)
+        guard evenWhereCostlier || pixels.count * weight.count <= 8 * copied else { return nil }
+        let y = convolution(x, weight: weight, bias: bias, geometry: geometry, applyingReLU: applyingReLU)
+        recomputeReflectedBorder(y, at: pixels, x: x, weight: reorder(weight, to: .plain), bias: bias, geometry: geometry,
+                                 applyingReLU: applyingReLU)
+        return y
+    }
+
+    /// Overwrites the outputs `pixels` of `y` (`[N, O, OH, OW]`, O a multiple of 8), whose window
+    /// reaches into `geometry.padding`, with the convolution of `x` reflection-padded there (plus
+    /// bias, ReLU).
+    private func recomputeReflectedBorder(_ y: Tensor, at pixels: [(Int, Int)], x: Tensor, weight: Tensor, bias: Tensor?,
+                                          geometry g: WindowGeometry, applyingReLU: Bool) {
+        let (samples, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (outputs, outputHeight, outputWidth) = (y.shape[1], y.shape[2], y.shape[3])
+        let (kh, kw, step, padding) = (g.kernelHeight, g.kernelWidth, g.stride, g.padding)
+        // The filters as [tap][channel][output]: a tap's outputs for one channel in consecutive vectors.
+        var packed = [Float](repeating: 0, count: weight.count)
+        let w = weight.storage.pointer
+        for o in 0..<outputs {
+            for c in 0..<channels {
+                for tap in 0..<(kh * kw) { packed[(tap * channels + c) * outputs + o] = w[(o * channels + c) * kh * kw + tap] }
+            }
+        }
+        guard !pixels.isEmpty else { return }
+        let (inputBlock, outputBlock) = (x.layout.blockSize, y.layout.blockSize)
+        // Offsets of each input channel within a pixel's sample, and of each block of 8 outputs.
+        let channelOffsets = (0..<channels).map { c in (c / inputBlock) * height * width * inputBlock + c % inputBlock }
+        let outputOffsets = stride(from: 0, to: outputs, by: 8).map { o in
+            (o / outputBlock) * outputHeight * outputWidth * outputBlock + o % outputBlock
+        }
+        /// Where index `i` of a mirrored axis of `size` reads.
+        func mirrored(_ i: Int, _ size: Int) -> Int { i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i }
+        let pieces = min(pixels.count, 64)
+        let (px, py, pb) = (x.storage.pointer, y.storage.pointer, bias?.storage.pointer)
+        packed.withUnsafeBufferPointer { filters in channelOffsets.withUnsafeBufferPointer { channelOffsets in
+            let filters = filters.baseAddress!
+            parallelTasks(samples * pieces) { task in
+                let (sample, piece) = (task / pieces, task % pieces)
+                let (input, output) = (px + sample * channels * height * width, py + sample * outputs * outputHeight * outputWidth)
+                // Where each tap reads, mirrored.
+                var sources = [Int](repeating: 0, count: kh * kw)
+                for (oy, ox) in pixels[(pixels.count * piece / pieces)..<(pixels.count * (piece + 1) / pieces)] {
+                    for ky in 0..<kh {
+                        let iy = mirrored(oy * step - padding.top + ky, height)
+                        for kx in 0..<kw { sources[ky * kw + kx] = (iy * width + mirrored(ox * step - padding.left + kx, width)) * inputBlock }
+                    }
+                    for (block, outputOffset) in outputOffsets.enumerated() {
+                        var sum = pb.map { UnsafeRawPointer($0 + block * 8).loadUnaligned(as: SIMD8<Float>.self) } ?? .zero
+                        for (tap, source) in sources.enumerated() {
+                            let (pixel, taps) = (input + source, filters + tap * channels * outputs + block * 8)
+                            for c in 0..<channels {
+                                sum += SIMD8(repeating: pixel[channelOffsets[c]])
+                                    * UnsafeRawPointer(taps + c * outputs).loadUnaligned(as: SIMD8<Float>.self)
+                            }
+                        }
+                        if applyingReLU { sum.replace(with: 0, where: sum .< 0) }  // NaN stays NaN
+                        let target = output + outputOffset + (oy * outputWidth + ox) * outputBlock
+                        if outputBlock >= 8 {
+                            UnsafeMutableRawPointer(target).storeBytes(of: sum, as: SIMD8<Float>.self)
+                        } else {
+                            for lane in 0..<8 { target[lane * outputHeight * outputWidth] = sum[lane] }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+
+    /// The output pixels (row, column) whose window reaches into the padding: whole rows at the
+    /// top and bottom, the first and last columns of the others.
+    static func borderPixels(outputHeight: Int, outputWidth: Int, height: Int, width: Int,
+                             geometry g: WindowGeometry) -> [(Int, Int)] {
+        /// The outputs along an axis whose window lies inside the input: [first, end).
+        func inside(_ outputs: Int, _ size: Int, _ kernel: Int, _ before: Int) -> Range<Int> {
+            let first = (before + g.stride - 1) / g.stride
+            let end = max(first, min(outputs, size + before >= kernel ? (size + before - kernel) / g.stride + 1 : 0))
+            return first..<end
+        }
+        let rows = inside(outputHeight, height, g.kernelHeight, g.padding.top)
+        let columns = inside(outputWidth, width, g.kernelWidth, g.padding.left)
+        var pixels: [(Int, Int)] = []
+        for oy in 0..<outputHeight {
+            if rows.contains(oy) {
+                for ox in 0..<min(columns.lowerBound, outputWidth) { pixels.append((oy, ox)) }
+                for ox in max(columns.upperBound, columns.lowerBound)..<outputWidth { pixels.append((oy, ox)) }
+            } else {
+                for ox in 0..<outputWidth { pixels.append((oy, ox)) }
+            }
+        }
+        return pixels
+    }
+}
