@@ -2,7 +2,7 @@ import CDNNL
 import Tensor
 
 /// The CPU backend: oneDNN for convolution, pooling, reorders and Gram matrices (AMX matmul,
-/// or `dnnl_sgemm` without AMX), our Winograd kernels for 3×3 convolutions of 32 channels or more where
+/// or `dnnl_sgemm` on plain maps without AMX; `BlockedGram` on 8-channel blocks), our Winograd kernels for 3×3 convolutions of 32 channels or more where
 /// oneDNN has none (AVX2), and plain Swift loops (`parallelChunks`) for the cheap element-wise work.
 ///
 /// Convolution outputs whose channels fill whole blocks stay in oneDNN's blocked layout (16 channels on AVX-512, 8 on AVX2),
@@ -542,6 +542,7 @@ public final class CPUBackend: ComputeBackend {
             let (g, high) = plan(x, scale: scale)
             return (g, GramInput(.amx(plan, high: high, shape: x.shape)))
         }
+        if BlockedGram.takes(x) { return (BlockedGram.gram(x, scale: scale), GramInput(.features(x))) }
         let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let g = Tensor(shape: [n, c, c], storage: Storage(count: n * c * c))
@@ -563,6 +564,7 @@ public final class CPUBackend: ComputeBackend {
         case let .features(features): x = features
         }
         gradientOperations.float32 += 1
+        if BlockedGram.takes(x) { return BlockedGram.backward(dg, input: x, scale: scale) }
         // The plain copy is made again rather than kept: a reorder costs less than holding a
         // second copy of the largest activations.
         let plain = reorder(x, to: .plain)

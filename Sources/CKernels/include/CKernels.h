@@ -1,6 +1,7 @@
 // Small kernels for x86-64 CPUs with AVX2, chosen at run time (see CWinograd.h for why these
-// are C): loops whose Swift form the compiler cannot widen past SSE, 2×2 max pooling, and
-// instance-norm planes (Swift's generic SIMD max and fma are calls, not instructions).
+// are C): loops whose Swift form the compiler cannot widen past SSE, 2×2 max pooling,
+// instance-norm planes (Swift's generic SIMD max and fma are calls, not instructions), and Gram
+// matrices of blocked feature maps (sgemm wants them plain: two copies per style layer).
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -34,5 +35,19 @@ void ck_plane_moments(const float *x, long pixels, int lanes, double *mean, doub
 /// y = max(n·scale + shift, floor), per lane (`mean`… `shift` hold `lanes` values). NaN passes.
 void ck_plane_normalize(const float *x, long pixels, int lanes, const float *mean, const float *inverse,
                         const float *scale, const float *shift, float floor, float *normalized, float *y);
+
+/// Row tiles [row_tile_begin, row_tile_end) (16 rows each; the last may have 8) of the Gram matrix
+/// F Fᵀ · scale of one 8-channel-blocked feature map `f` (channels / 8 planes of `pixels` pixels,
+/// channels a multiple of 8), written row-major to `g` (channels × channels): each tile computes
+/// its rows' upper triangle and writes it mirrored too. Runs of 512 pixels sum in float, the runs
+/// in double.
+void ck_gram_blocked(const float *f, long channels, long pixels, long row_tile_begin, long row_tile_end,
+                     float scale, float *g);
+
+/// The input gradient of a Gram matrix for pixels [pixel_begin, pixel_end): dx = S F · scale with
+/// `s` the symmetric channels × channels matrix dG + dGᵀ (row-major), `f` and `dx` blocked as in
+/// `ck_gram_blocked`.
+void ck_gram_backward_blocked(const float *s, const float *f, long channels, long pixels, long pixel_begin,
+                              long pixel_end, float scale, float *dx);
 
 #endif
