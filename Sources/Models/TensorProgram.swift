@@ -127,10 +127,21 @@ public struct TensorProgram: Equatable {
     /// after its last use. Element-wise steps over feature maps run fused, and reflection paddings
     /// as their convolutions' own (`TensorProgramFusion`), unless `fusing` is false; the fused
     /// element-wise steps give the same bits, the paddings the same values but for the rounding of
-    /// a few border pixels (the backend may compute them apart). Shapes must have been
-    /// checked (`shapes(inputs:constants:)`).
+    /// a few border pixels (the backend may compute them apart). A quantised program's
+    /// convolutions keep to `ConvolutionAccuracy.nearDirect`. Shapes must have been checked
+    /// (`shapes(inputs:constants:)`).
     public func callAsFunction(_ inputs: [Tensor], constants: [Tensor], fusing: Bool = true) -> Tensor {
         precondition(inputs.count == inputCount, "a program of \(inputCount) inputs given \(inputs.count)")
+        // A quantised program turns rounding differences into whole quanta: its convolutions keep
+        // to a direct sum's rounding, as the reference runtime's do.
+        let quantised = steps.contains { if case .fakeQuantize = $0.operation { return true } else { return false } }
+        return withConvolutionAccuracy(quantised ? .nearDirect : ConvolutionAccuracy.current) {
+            run(inputs, constants: constants, fusing: fusing)
+        }
+    }
+
+    /// `callAsFunction` at the convolution accuracy already chosen.
+    private func run(_ inputs: [Tensor], constants: [Tensor], fusing: Bool) -> Tensor {
         let shapes = try! self.shapes(inputs: inputs.map(\.shape), constants: constants.map(\.shape))
         let plan = fusing ? TensorProgramFusion(self, shapes: shapes) : TensorProgramFusion(unfused: self)
         var values: [Tensor?] = inputs + Array(repeating: nil, count: steps.count)

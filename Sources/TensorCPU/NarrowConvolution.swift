@@ -43,8 +43,9 @@ enum NarrowConvolution {
     /// Whether convolutions run here when they can (tests turn it off to compare with oneDNN).
     nonisolated(unsafe) static var enabled = available
     /// Whether few-input convolutions with 9-wide kernels (a network's first layer) run by
-    /// Winograd's F(8, 9) along rows: about 3.5× fewer operations than directly, values within
-    /// about 3·10⁻⁵ of the output's scale instead of 10⁻⁶ (tests turn it off).
+    /// Winograd's F(8, 9) along rows where `ConvolutionAccuracy.current` is `.standard`: about 3.5×
+    /// fewer operations than directly, values within about 3·10⁻⁵ of the output's scale (10⁻⁴ at
+    /// worst) instead of 10⁻⁶ (tests turn it off).
     nonisolated(unsafe) static var winogradRows = true
 
     /// The kernel for a convolution of `geometry` from `inputChannels` laid out as `inputLayout`
@@ -87,6 +88,7 @@ enum NarrowConvolution {
                        : weights[((o * inputs + i) * kh + ky) * kw + kx]
         }
         let alongRows = kernel == .fewInputs && kw == 9 && kh <= 64 && winogradRows
+            && ConvolutionAccuracy.current == .standard
         var packed = [Float](repeating: 0, count: inputs * outputs * kh * kw)
         for o in 0..<outputs {
             for i in 0..<inputs {

@@ -115,6 +115,13 @@ final class NarrowConvolutionTests: XCTestCase {
             assertCloseToScale(results[1], expected, "directly, \(kh)×9")
             // The two paths sum differently: equal bits would mean the Winograd path never ran.
             XCTAssertNotEqual(results[0], results[1])
+            // Convolutions kept near a direct sum (a quantised network's) run directly.
+            let nearDirect = withConvolutionAccuracy(.nearDirect) {
+                backend.download(backend.reorder(backend.convolution(
+                    backend.upload(x, shape: shape), weight: backend.upload(w, shape: [outputs, 3, kh, 9]),
+                    bias: backend.upload(b, shape: [outputs]), geometry: geometry, applyingReLU: false), to: .plain))
+            }
+            XCTAssertEqual(nearDirect, results[1])
         }
     }
 
