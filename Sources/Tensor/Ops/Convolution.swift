@@ -21,6 +21,8 @@ extension Tensor {
     /// (weights without `requiresGrad`) never runs the weight-gradient kernel.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D,
                        paddingMode: PaddingMode = .zero, groups: Int = 1, applyingReLU: Bool = false) -> Tensor {
+        precondition(shape.count == 4 && weight.shape.count == 4 && groups >= 1 && weight.shape[1] * groups == shape[1]
+                     && weight.shape[0] % groups == 0, "conv2d of \(shape) with weight \(weight.shape) in \(groups) groups")
         if paddingMode == .reflect && padding != Padding2D(0) {
             if !Tensor.willRecord(from: [self, weight] + (bias.map { [$0] } ?? [])), groups == 1,
                let y = Backend.current.reflectionPaddedConvolution(
@@ -33,8 +35,6 @@ extension Tensor {
             return padded(padding, mode: .reflect).conv2d(weight: weight, bias: bias, stride: stride, padding: Padding2D(0),
                                                           groups: groups, applyingReLU: applyingReLU)
         }
-        precondition(shape.count == 4 && weight.shape.count == 4 && groups >= 1 && weight.shape[1] * groups == shape[1]
-                     && weight.shape[0] % groups == 0, "conv2d of \(shape) with weight \(weight.shape) in \(groups) groups")
         let geometry = WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
                                       padding: padding, groups: groups)
         let y = Backend.current.convolution(self, weight: weight, bias: bias, geometry: geometry,
