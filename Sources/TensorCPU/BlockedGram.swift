@@ -31,11 +31,7 @@ enum BlockedGram {
     static func backward(_ dg: Tensor, input x: Tensor, scale: Float) -> Tensor {
         let (n, c, pixels) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let dx = Tensor(shape: x.shape, layout: x.layout, storage: Storage(count: x.count))
-        let symmetric = Storage(count: n * c * c)
-        for sample in 0..<n {
-            let (d, s) = (dg.storage.pointer + sample * c * c, symmetric.pointer + sample * c * c)
-            for i in 0..<c { for j in 0..<c { s[i * c + j] = d[i * c + j] + d[j * c + i] } }
-        }
+        let symmetric = symmetrized(dg)
         let pieces = max(1, min(pixels / 96, 16))
         parallelTasks(n * pieces) { task in
             let (sample, piece) = (task / pieces, task % pieces)
@@ -44,5 +40,16 @@ enum BlockedGram {
                                      dx.storage.pointer + sample * c * pixels)
         }
         return dx
+    }
+
+    /// dG + dGᵀ of each sample of `dg` (`[N, C, C]`): what a Gram matrix's input gradient multiplies F by.
+    static func symmetrized(_ dg: Tensor) -> Storage {
+        let c = dg.shape[1]
+        let symmetric = Storage(count: dg.count)
+        for sample in 0..<dg.shape[0] {
+            let (d, s) = (dg.storage.pointer + sample * c * c, symmetric.pointer + sample * c * c)
+            for i in 0..<c { for j in 0..<c { s[i * c + j] = d[i * c + j] + d[j * c + i] } }
+        }
+        return symmetric
     }
 }

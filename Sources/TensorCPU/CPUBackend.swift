@@ -570,11 +570,9 @@ public final class CPUBackend: ComputeBackend {
         let plain = reorder(x, to: .plain)
         let (n, c, hw) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
         let dx = Tensor(shape: x.shape, storage: Storage(count: x.count))
-        let symmetric = Storage(count: c * c)
+        let symmetric = BlockedGram.symmetrized(dg)
         for sample in 0..<n {
-            let d = dg.storage.pointer + sample * c * c
-            for i in 0..<c { for j in 0..<c { symmetric.pointer[i * c + j] = d[i * c + j] + d[j * c + i] } }
-            dnnlCheck(dnnl_sgemm(78, 78, Int64(c), Int64(hw), Int64(c), scale, symmetric.pointer, Int64(c),
+            dnnlCheck(dnnl_sgemm(78, 78, Int64(c), Int64(hw), Int64(c), scale, symmetric.pointer + sample * c * c, Int64(c),
                                  plain.storage.pointer + sample * c * hw, Int64(hw),
                                  0, dx.storage.pointer + sample * c * hw, Int64(hw)), "sgemm(gram backward)")
         }

@@ -56,8 +56,6 @@ extension CPUBackend {
         let outputOffsets = stride(from: 0, to: outputs, by: 8).map { o in
             (o / outputBlock) * outputHeight * outputWidth * outputBlock + o % outputBlock
         }
-        /// Where index `i` of a mirrored axis of `size` reads.
-        func mirrored(_ i: Int, _ size: Int) -> Int { i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i }
         let pieces = min(pixels.count, 64)
         let (px, py, pb) = (x.storage.pointer, y.storage.pointer, bias?.storage.pointer)
         packed.withUnsafeBufferPointer { filters in channelOffsets.withUnsafeBufferPointer { channelOffsets in
@@ -69,8 +67,11 @@ extension CPUBackend {
                 var sources = [Int](repeating: 0, count: kh * kw)
                 for (oy, ox) in pixels[(pixels.count * piece / pieces)..<(pixels.count * (piece + 1) / pieces)] {
                     for ky in 0..<kh {
-                        let iy = mirrored(oy * step - padding.top + ky, height)
-                        for kx in 0..<kw { sources[ky * kw + kx] = (iy * width + mirrored(ox * step - padding.left + kx, width)) * inputBlock }
+                        let iy = paddedSource(oy * step + ky, before: padding.top, size: height, mode: .reflect)!
+                        for kx in 0..<kw {
+                            let ix = paddedSource(ox * step + kx, before: padding.left, size: width, mode: .reflect)!
+                            sources[ky * kw + kx] = (iy * width + ix) * inputBlock
+                        }
                     }
                     for (block, outputOffset) in outputOffsets.enumerated() {
                         var sum = pb.map { UnsafeRawPointer($0 + block * 8).loadUnaligned(as: SIMD8<Float>.self) } ?? .zero
