@@ -102,6 +102,6 @@ final class NormalizedConvolution: Module {
     }
 
     func callAsFunction(_ x: Tensor, styleWeights: Tensor, applyingReLU: Bool = false) -> Tensor {
-        norm(conv(upsampling ? x.upsampledNearest(factor: 2) : x), styleWeights: styleWeights, applyingReLU: applyingReLU)
+        norm(upsampling ? conv(upsampling: x, by: 2) : conv(x), styleWeights: styleWeights, applyingReLU: applyingReLU)
     }
 }

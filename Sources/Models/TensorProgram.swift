@@ -153,10 +153,10 @@ public struct TensorProgram: Equatable {
             case .run:
                 read = step.arguments
                 values[inputCount + index] = step.operation.apply(to: read.map { values[$0]! }, constants: constants)
-            case let .reflectionPadded(source, padding):
+            case let .reflectionPadded(source, padding, upsampling):
                 read = [source]
                 values[inputCount + index] = step.operation.apply(to: [values[source]!], constants: constants,
-                                                                  reflectionPadding: padding)
+                                                                  reflectionPadding: padding, upsampling: upsampling)
             case let .group(group):
                 read = group.inputs
                 let (result, mean) = Tensor.evaluate(group.expression, on: read.map { values[$0]! },
@@ -217,15 +217,20 @@ extension TensorProgram.Operation {
         }
     }
 
-    /// The step's result on its arguments `x`; a convolution's input reflection-padded by
-    /// `reflectionPadding` (where given) instead of its own zero padding.
-    func apply(to x: [Tensor], constants: [Tensor], reflectionPadding: Padding2D? = nil) -> Tensor {
+    /// The step's result on its arguments `x`; a convolution's input first nearest-upsampled by
+    /// `upsampling` (stride 1, one group), and reflection-padded by `reflectionPadding` (where given)
+    /// instead of its own zero padding.
+    func apply(to x: [Tensor], constants: [Tensor], reflectionPadding: Padding2D? = nil, upsampling: Int = 1) -> Tensor {
         switch self {
         case let .constant(index): return constants[index]
         case let .convolution(weight, bias, stride, padding, groups):
+            let (padding, mode) = (reflectionPadding ?? padding, reflectionPadding == nil ? PaddingMode.zero : .reflect)
+            if upsampling > 1 {
+                return x[0].upsampledConv2d(factor: upsampling, weight: constants[weight], bias: bias.map { constants[$0] },
+                                            padding: padding, paddingMode: mode)
+            }
             return x[0].conv2d(weight: constants[weight], bias: bias.map { constants[$0] }, stride: stride,
-                               padding: reflectionPadding ?? padding, paddingMode: reflectionPadding == nil ? .zero : .reflect,
-                               groups: groups)
+                               padding: padding, paddingMode: mode, groups: groups)
         case let .fakeQuantize(scale, zeroPoint, range): return x[0].fakeQuantized(scale: scale, zeroPoint: zeroPoint, range: range)
         case let .clamp(low, high): return x[0].clamped(low, high)
         case .relu: return x[0].relu()

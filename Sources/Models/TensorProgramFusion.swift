@@ -1,7 +1,7 @@
 import Tensor
 
 /// How a `TensorProgram` runs its element-wise steps over feature maps (and its reflection
-/// paddings, each as its convolution's own where one reads it): each tree of them whose
+/// paddings and the upsamplings before them, each as its convolution's own where one reads it): each tree of them whose
 /// inner values are read once, by the next step of the tree, becomes one `ElementwiseExpression`
 /// (one pass over memory instead of one per step), and spatial means of its result are taken in
 /// the same pass. Magenta's quantised transformer spends most of its element-wise time in such
@@ -16,9 +16,10 @@ struct TensorProgramFusion {
         case skip
         /// Runs a group (this is its last step).
         case group(Group)
-        /// Runs this unpadded convolution on value `source` reflection-padded by `padding`, the
-        /// padding step skipped (the backend may spare the copy).
-        case reflectionPadded(source: Int, padding: Padding2D)
+        /// Runs this unpadded convolution on value `source` nearest-upsampled by `upsampling` (1:
+        /// not) and reflection-padded by `padding`, the upsampling and padding steps skipped (the
+        /// backend may spare the copies).
+        case reflectionPadded(source: Int, padding: Padding2D, upsampling: Int)
     }
 
     /// Steps run as one expression.
@@ -95,7 +96,15 @@ struct TensorProgramFusion {
                   case let .convolution(_, _, _, convolutionPadding, _) = steps[reader].operation,
                   convolutionPadding == Padding2D(0), case .run = actions[reader] else { continue }
             (actions[index], readAt[index]) = (.skip, reader)
-            actions[reader] = .reflectionPadded(source: step.arguments[0], padding: padding)
+            // A nearest upsampling read only by that padding, before a stride-1 convolution, goes in too.
+            let source = step.arguments[0], upsampler = source - inputCount
+            if upsampler >= 0, case let .upsample(factor) = steps[upsampler].operation, readers[source].count == 1,
+               case let .convolution(_, _, 1, _, 1) = steps[reader].operation, case .run = actions[upsampler] {
+                (actions[upsampler], readAt[upsampler]) = (.skip, reader)
+                actions[reader] = .reflectionPadded(source: steps[upsampler].arguments[0], padding: padding, upsampling: factor)
+            } else {
+                actions[reader] = .reflectionPadded(source: source, padding: padding, upsampling: 1)
+            }
         }
         self.actions = actions
         lastUse = Self.lastUses(program, readAt: readAt)

@@ -102,7 +102,7 @@ final class UpsampleConvLayer: Module {
                         using: &generator)
     }
 
-    func callAsFunction(_ x: Tensor) -> Tensor { conv2d(x.upsampledNearest(factor: 2)) }
+    func callAsFunction(_ x: Tensor) -> Tensor { conv2d(upsampling: x, by: 2) }
 }
 
 /// conv–IN–ReLU–conv–IN plus the input (`ResidualBlock`).

@@ -96,6 +96,8 @@ public enum PaddingMode: String, Hashable, Sendable {
     case zero
     /// The picture mirrored at its edge, the edge itself not repeated (PyTorch's `ReflectionPad2d`).
     case reflect
+    /// The edge pixel repeated (PyTorch's `ReplicationPad2d`).
+    case replicate
 }
 
 /// The seam between the engine and a device: memory and every kernel the ops need, with no autograd.
@@ -131,6 +133,12 @@ public protocol ComputeBackend: AnyObject {
     /// (`pad` then `convolution`). For inference: it has no backward.
     func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                                      applyingReLU: Bool) -> Tensor?
+    /// `convolution` (stride 1, one group) of `x` nearest-upsampled by `factor`, the upsampled picture
+    /// padded by `geometry.padding` with `paddingMode`, computed from `x` itself without the upsampled
+    /// copy, or nil where the backend would rather have the copy (`upsampleNearest` then
+    /// `convolution`). For inference: it has no backward.
+    func upsampledConvolution(_ x: Tensor, factor: Int, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
+                              paddingMode: PaddingMode, applyingReLU: Bool) -> Tensor?
     /// Gradient of `convolution` with respect to its input, laid out like `inputLayout`;
     /// `dy` is first masked by `reluMask` (from `reluMask(_:)` of a fused ReLU's output) if given,
     /// which a backend may fold into its own pass over `dy`.

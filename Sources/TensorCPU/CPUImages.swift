@@ -26,8 +26,11 @@ struct Planes {
 func paddedSource(_ i: Int, before: Int, size: Int, mode: PaddingMode) -> Int? {
     let s = i - before
     if s >= 0 && s < size { return s }
-    guard mode == .reflect else { return nil }
-    return s < 0 ? -s : 2 * (size - 1) - s
+    switch mode {
+    case .zero: return nil
+    case .reflect: return s < 0 ? -s : 2 * (size - 1) - s
+    case .replicate: return s < 0 ? 0 : size - 1
+    }
 }
 
 extension CPUBackend {
@@ -71,7 +74,7 @@ extension CPUBackend {
                 (target + si * input.width * lanes).update(
                     from: source + ((si + padding.top) * output.width + padding.left) * lanes, count: input.width * lanes)
             }
-            guard mode == .reflect else { return }
+            guard mode != .zero else { return }
             for i in 0..<output.height {
                 let si = paddedSource(i, before: padding.top, size: input.height, mode: mode)!
                 let interiorRow = i >= padding.top && i < padding.top + input.height

@@ -1,21 +1,21 @@
 import Tensor
 
-/// Convolutions over reflection-padded pictures without the padded copy (inference): the
-/// convolution runs with zero padding, then the outputs whose window reaches into the padding — a
-/// border a few pixels deep — are computed again directly from the mirrored pixels. A copy is a
+/// Convolutions over reflection- (or replication-) padded pictures without the padded copy
+/// (inference): the convolution runs with zero padding, then the outputs whose window reaches into the padding — a
+/// border a few pixels deep — are computed again directly from the mirrored (or repeated) pixels. A copy is a
 /// pass over the whole activation (7% of Magenta's 26-style network on a 1024² picture); the
 /// border is a few rows and columns.
 extension CPUBackend {
     public func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
                                             applyingReLU: Bool) -> Tensor? {
-        reflectionPaddedConvolution(x, weight: weight, bias: bias, geometry: geometry, applyingReLU: applyingReLU,
-                                    evenWhereCostlier: false)
+        paddedConvolution(x, weight: weight, bias: bias, geometry: geometry, mode: .reflect, applyingReLU: applyingReLU,
+                          evenWhereCostlier: false)
     }
 
-    /// `reflectionPaddedConvolution`, also where the copy would be cheaper if `evenWhereCostlier`
-    /// (tests, on small pictures).
-    func reflectionPaddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry,
-                                     applyingReLU: Bool, evenWhereCostlier: Bool) -> Tensor? {
+    /// `convolution` of `x` padded with `mode` (reflected or replicated edges) without the padded
+    /// copy, or nil where the copy is cheaper, unless `evenWhereCostlier` (tests, on small pictures).
+    func paddedConvolution(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: WindowGeometry, mode: PaddingMode,
+                           applyingReLU: Bool, evenWhereCostlier: Bool) -> Tensor? {
         // The border's arithmetic runs a vector of 8 outputs at a time.
         guard geometry.groups == 1, x.shape.count == 4, weight.shape[0] % 8 == 0 else { return nil }
         let (outputHeight, outputWidth) = (geometry.outputHeight(x.shape[2]), geometry.outputWidth(x.shape[3]))
@@ -28,16 +28,16 @@ extension CPUBackend {
         let copied = x.shape[0] * x.shape[1] * (x.shape[2] + p.top + p.bottom) * (x.shape[3] + p.left + p.right)
         guard evenWhereCostlier || pixels.count * weight.count <= 8 * copied else { return nil }
         let y = convolution(x, weight: weight, bias: bias, geometry: geometry, applyingReLU: applyingReLU)
-        recomputeReflectedBorder(y, at: pixels, x: x, weight: reorder(weight, to: .plain), bias: bias, geometry: geometry,
-                                 applyingReLU: applyingReLU)
+        recomputeBorder(y, at: pixels, x: x, mode: mode, weight: reorder(weight, to: .plain), bias: bias,
+                        geometry: geometry, applyingReLU: applyingReLU)
         return y
     }
 
     /// Overwrites the outputs `pixels` of `y` (`[N, O, OH, OW]`, O a multiple of 8), whose window
-    /// reaches into `geometry.padding`, with the convolution of `x` reflection-padded there (plus
+    /// reaches into `geometry.padding`, with the convolution of `x` padded there with `mode` (plus
     /// bias, ReLU).
-    private func recomputeReflectedBorder(_ y: Tensor, at pixels: [(Int, Int)], x: Tensor, weight: Tensor, bias: Tensor?,
-                                          geometry g: WindowGeometry, applyingReLU: Bool) {
+    private func recomputeBorder(_ y: Tensor, at pixels: [(Int, Int)], x: Tensor, mode: PaddingMode, weight: Tensor,
+                                 bias: Tensor?, geometry g: WindowGeometry, applyingReLU: Bool) {
         let (samples, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (outputs, outputHeight, outputWidth) = (y.shape[1], y.shape[2], y.shape[3])
         let (kh, kw, step, padding) = (g.kernelHeight, g.kernelWidth, g.stride, g.padding)
@@ -63,13 +63,13 @@ extension CPUBackend {
             parallelTasks(samples * pieces) { task in
                 let (sample, piece) = (task / pieces, task % pieces)
                 let (input, output) = (px + sample * channels * height * width, py + sample * outputs * outputHeight * outputWidth)
-                // Where each tap reads, mirrored.
+                // Where each tap reads, mirrored or clamped.
                 var sources = [Int](repeating: 0, count: kh * kw)
                 for (oy, ox) in pixels[(pixels.count * piece / pieces)..<(pixels.count * (piece + 1) / pieces)] {
                     for ky in 0..<kh {
-                        let iy = paddedSource(oy * step + ky, before: padding.top, size: height, mode: .reflect)!
+                        let iy = paddedSource(oy * step + ky, before: padding.top, size: height, mode: mode)!
                         for kx in 0..<kw {
-                            let ix = paddedSource(ox * step + kx, before: padding.left, size: width, mode: .reflect)!
+                            let ix = paddedSource(ox * step + kx, before: padding.left, size: width, mode: mode)!
                             sources[ky * kw + kx] = (iy * width + ix) * inputBlock
                         }
                     }

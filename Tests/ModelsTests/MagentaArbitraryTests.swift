@@ -149,7 +149,13 @@ final class MagentaArbitraryTests: XCTestCase {
         XCTAssertGreaterThan(skipped, 100, "most element-wise steps run inside expressions")
         let padded = plan.actions.filter { if case .reflectionPadded = $0 { return true } else { return false } }.count
         XCTAssertEqual(padded, 15, "reflection paddings run as their convolutions' own")
-        // At this size the backend still pads (the borders would cost more than the copies): the same bits.
+        let upsampled = plan.actions.filter {
+            if case let .reflectionPadded(_, _, upsampling) = $0 { return upsampling == 2 } else { return false }
+        }.count
+        XCTAssertEqual(upsampled, 2, "the upsamplings before them too")
+        // At this size the backend still pads (the borders would cost more than the copies); the two
+        // upsampled convolutions round their sums differently, but the fake-quantisations after
+        // them map both to the same grid values here: the same bits.
         XCTAssertEqual(withoutGradients { transformer([content, code], constants: constants).toArray() },
                        withoutGradients { transformer([content, code], constants: constants, fusing: false).toArray() })
     }

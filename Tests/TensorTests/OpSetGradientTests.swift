@@ -138,17 +138,21 @@ final class OpSetGradientTests: XCTestCase {
         XCTAssertEqual(Tensor.concatenate([y, y.slice(axis: 1, 0..<1)], axis: 1).toArray(), [1, 2, 3, 1, 4, 5, 6, 4])
     }
 
-    func testPaddingZeroAndReflectionAsymmetric() {
+    func testPaddingZeroReflectionAndReplicationAsymmetric() {
         let padding = Padding2D(top: 2, bottom: 1, left: 0, right: 3)
         for layout in [Layout.plain, .channelsBlocked8, .channelsBlocked16] {
             let x = randomTensor([2, 16, 5, 4], layout: layout, seed: 11)
             assertGradientsMatch([x]) { $0[0].padded(padding, mode: .zero) }
             assertGradientsMatch([x]) { $0[0].padded(padding, mode: .reflect) }
+            assertGradientsMatch([x]) { $0[0].padded(padding, mode: .replicate) }
         }
         // Against PyTorch's ReflectionPad2d((1, 2, 1, 0)) on [[1, 2, 3], [4, 5, 6]].
         let y = Tensor(shape: [1, 1, 2, 3], values: [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(y.padded(Padding2D(top: 1, bottom: 0, left: 1, right: 2), mode: .reflect).toArray(),
                        [5, 4, 5, 6, 5, 4, 2, 1, 2, 3, 2, 1, 5, 4, 5, 6, 5, 4])
+        // ReplicationPad2d((1, 2, 1, 0)).
+        XCTAssertEqual(y.padded(Padding2D(top: 1, bottom: 0, left: 1, right: 2), mode: .replicate).toArray(),
+                       [1, 1, 2, 3, 3, 3, 1, 1, 2, 3, 3, 3, 4, 4, 5, 6, 6, 6])
         XCTAssertEqual(y.padded(Padding2D(1), mode: .zero).toArray(),
                        [0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0])
     }

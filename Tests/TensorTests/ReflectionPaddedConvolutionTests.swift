@@ -31,10 +31,10 @@ final class ReflectionPaddedConvolutionTests: XCTestCase {
                     x.padded(padding, mode: .reflect).conv2d(weight: w, bias: b, stride: stride, padding: Padding2D(0),
                                                              applyingReLU: relu)
                 }
-                guard let direct = backend.reflectionPaddedConvolution(
+                guard let direct = backend.paddedConvolution(
                     x, weight: w, bias: b, geometry: WindowGeometry(kernelHeight: kh, kernelWidth: kw, stride: stride,
                                                                     padding: padding),
-                    applyingReLU: relu, evenWhereCostlier: true) else { return XCTFail("no reflection-padded convolution for \(label)") }
+                    mode: .reflect, applyingReLU: relu, evenWhereCostlier: true) else { return XCTFail("no reflection-padded convolution for \(label)") }
                 let zeroPadded = withoutGradients {
                     x.conv2d(weight: w, bias: b, stride: stride, padding: padding, applyingReLU: relu)
                 }
@@ -93,10 +93,10 @@ final class ReflectionPaddedConvolutionTests: XCTestCase {
         let (x, w, b) = (randomTensor([1, 2, 5, 6], seed: 4), randomTensor([8, 2, 3, 3], seed: 5), randomTensor([8], seed: 6))
         assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: Padding2D(1), paddingMode: .reflect) }
         let geometry = WindowGeometry(kernel: 3, padding: 1)
-        XCTAssertNil(backend.reflectionPaddedConvolution(x, weight: randomTensor([3, 2, 3, 3], seed: 7), bias: nil,
-                                                         geometry: geometry, applyingReLU: false, evenWhereCostlier: true))
+        XCTAssertNil(backend.paddedConvolution(x, weight: randomTensor([3, 2, 3, 3], seed: 7), bias: nil,
+                                               geometry: geometry, mode: .reflect, applyingReLU: false, evenWhereCostlier: true))
         let grouped = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: Padding2D(1), groups: 2)
-        XCTAssertNil(backend.reflectionPaddedConvolution(x, weight: randomTensor([8, 1, 3, 3], seed: 8), bias: nil,
-                                                         geometry: grouped, applyingReLU: false, evenWhereCostlier: true))
+        XCTAssertNil(backend.paddedConvolution(x, weight: randomTensor([8, 1, 3, 3], seed: 8), bias: nil,
+                                               geometry: grouped, mode: .reflect, applyingReLU: false, evenWhereCostlier: true))
     }
 }

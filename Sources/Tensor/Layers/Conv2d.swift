@@ -44,4 +44,12 @@ public final class Conv2d: Module {
         x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, paddingMode: paddingMode, groups: groups,
                  applyingReLU: applyingReLU)
     }
+
+    /// The convolution of NCHW `x` nearest-upsampled by `factor` (see `Tensor.upsampledConv2d`),
+    /// followed by ReLU in the same pass if `applyingReLU`. Needs stride 1 and one group.
+    public func callAsFunction(upsampling x: Tensor, by factor: Int, applyingReLU: Bool = false) -> Tensor {
+        precondition(stride == 1 && groups == 1, "an upsampled convolution needs stride 1 and one group")
+        return x.upsampledConv2d(factor: factor, weight: weight, bias: bias, padding: padding, paddingMode: paddingMode,
+                                 applyingReLU: applyingReLU)
+    }
 }

@@ -28,34 +28,49 @@ public final class Sequential: Module {
         }
     }
 
-    /// `x` through every step; a convolution followed by ReLU runs as one fused pass, and reflection
-    /// padding followed by an unpadded convolution as one reflection-padded convolution.
+    /// `x` through every step. A convolution runs as one op with the steps around it that it can
+    /// take in: the ReLU after it, a reflection padding just before it (when it has no padding of its
+    /// own) and, for a stride-1 one, a nearest upsampling before that.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var y = x
         var index = 0
-        /// Whether the step after the current one is ReLU.
-        func reluFollows() -> Bool { index + 1 < layers.count && { if case .relu = layers[index + 1] { return true }; return false }() }
         while index < layers.count {
-            switch layers[index] {
-            case let .conv(conv):
-                let fused = reluFollows()
-                y = conv(y, applyingReLU: fused)
-                if fused { index += 1 }
-            case .relu: y = y.relu()
-            case let .reflectionPad(amount):
-                guard index + 1 < layers.count, case let .conv(conv) = layers[index + 1], conv.padding == Padding2D(0) else {
-                    y = y.padded(Padding2D(amount), mode: .reflect)
-                    break
+            if let run = convolutionRun(at: index) {
+                let conv = run.conv
+                let (padding, mode) = run.reflection > 0 ? (Padding2D(run.reflection), PaddingMode.reflect)
+                    : (conv.padding, conv.paddingMode)
+                if run.upsampling > 1 {
+                    y = y.upsampledConv2d(factor: run.upsampling, weight: conv.weight, bias: conv.bias, padding: padding,
+                                          paddingMode: mode, applyingReLU: run.relu)
+                } else {
+                    y = y.conv2d(weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: padding,
+                                 paddingMode: mode, groups: conv.groups, applyingReLU: run.relu)
                 }
-                index += 1
-                let fused = reluFollows()
-                y = y.conv2d(weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: Padding2D(amount),
-                             paddingMode: .reflect, groups: conv.groups, applyingReLU: fused)
-                if fused { index += 1 }
+                index = run.end
+                continue
+            }
+            switch layers[index] {
+            case let .conv(conv): y = conv(y)
+            case .relu: y = y.relu()
+            case let .reflectionPad(amount): y = y.padded(Padding2D(amount), mode: .reflect)
             case let .upsampleNearest(factor): y = y.upsampledNearest(factor: factor)
             }
             index += 1
         }
         return y
+    }
+
+    /// The convolution that the steps from `start` lead to, with the upsampling factor and
+    /// reflection padding before it and whether ReLU follows, and the step after them; nil unless
+    /// such a run starts at `start`.
+    private func convolutionRun(at start: Int) -> (conv: Conv2d, upsampling: Int, reflection: Int, relu: Bool, end: Int)? {
+        var (index, upsampling, reflection) = (start, 1, 0)
+        if case let .upsampleNearest(factor) = layers[index] { (upsampling, index) = (factor, index + 1) }
+        if index < layers.count, case let .reflectionPad(amount) = layers[index] { (reflection, index) = (amount, index + 1) }
+        guard index < layers.count, case let .conv(conv) = layers[index],
+              reflection == 0 || conv.padding == Padding2D(0),
+              upsampling == 1 || (conv.stride == 1 && conv.groups == 1) else { return nil }
+        let relu = index + 1 < layers.count && { if case .relu = layers[index + 1] { return true }; return false }()
+        return (conv, upsampling, reflection, relu, index + (relu ? 2 : 1))
     }
 }
