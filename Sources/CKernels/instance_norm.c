@@ -14,22 +14,36 @@ AVX2 static void add_lanes(__m256 v, double *total) {
     for (int l = 0; l < 8; l++) total[l] += parts[l];
 }
 
-// Σd and Σd² (d = v − origin) over `count` vectors of 8 floats, `period` vectors per pixel, into
-// sum/squares[period · 8]: runs of 256 pixels in float, the runs in double.
+// Σd and Σd² (d = v − origin) over `count` vectors of 8 floats, `period` (1 or 2) vectors per pixel,
+// into sum/squares[period · 8]: runs of 256 pixels in float (four independent sums, vector k in
+// sum k mod 4, which holds lanes k mod period), the runs in double.
 AVX2 static void sums(const float *x, long count, int period, const __m256 *origin, double *sum, double *squares) {
     for (long run = 0; run < count; run += 256 * period) {
         const long end = run + 256 * period < count ? run + 256 * period : count;
-        __m256 s[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}, q[2] = {s[0], s[1]};
-        for (long k = run; k < end; k += period) {
-            for (int v = 0; v < period; v++) {
-                const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + (k + v) * 8), origin[v]);
-                s[v] = _mm256_add_ps(s[v], d);
-                q[v] = _mm256_fmadd_ps(d, d, q[v]);
+        __m256 s[4], q[4];
+        for (int a = 0; a < 4; a++) s[a] = q[a] = _mm256_setzero_ps();
+        long k = run;
+        for (; k + 4 <= end; k += 4) {
+            for (int a = 0; a < 4; a++) {
+                const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + (k + a) * 8), origin[a % period]);
+                s[a] = _mm256_add_ps(s[a], d);
+                q[a] = _mm256_fmadd_ps(d, d, q[a]);
             }
         }
+        for (; k < end; k++) {
+            const int a = (int)((k - run) % 4);
+            const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + k * 8), origin[a % period]);
+            s[a] = _mm256_add_ps(s[a], d);
+            q[a] = _mm256_fmadd_ps(d, d, q[a]);
+        }
         for (int v = 0; v < period; v++) {
-            add_lanes(s[v], sum + v * 8);
-            add_lanes(q[v], squares + v * 8);
+            __m256 total = s[v], total_squares = q[v];
+            for (int a = v + period; a < 4; a += period) {
+                total = _mm256_add_ps(total, s[a]);
+                total_squares = _mm256_add_ps(total_squares, q[a]);
+            }
+            add_lanes(total, sum + v * 8);
+            add_lanes(total_squares, squares + v * 8);
         }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// Convolutions over reflection- (or replication-) padded pictures without the padded copy
@@ -35,7 +36,9 @@ extension CPUBackend {
 
     /// Overwrites the outputs `pixels` of `y` (`[N, O, OH, OW]`, O a multiple of 8), whose window
     /// reaches into `geometry.padding`, with the convolution of `x` padded there with `mode` (plus
-    /// bias, ReLU).
+    /// bias, ReLU). Without ReLU, `y` (zero-padded) already holds the taps inside the picture: only
+    /// the taps in the padding are added (a third of a 3×3 window at an edge); after a ReLU the
+    /// window is summed again whole.
     private func recomputeBorder(_ y: Tensor, at pixels: [(Int, Int)], x: Tensor, mode: PaddingMode, weight: Tensor,
                                  bias: Tensor?, geometry g: WindowGeometry, applyingReLU: Bool) {
         let (samples, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -63,37 +66,58 @@ extension CPUBackend {
             parallelTasks(samples * pieces) { task in
                 let (sample, piece) = (task / pieces, task % pieces)
                 let (input, output) = (px + sample * channels * height * width, py + sample * outputs * outputHeight * outputWidth)
-                // Where each tap reads, mirrored or clamped.
-                var sources = [Int](repeating: 0, count: kh * kw)
+                // The taps summed at a pixel, where each reads (mirrored or clamped), and its outputs.
+                var (taps, sources) = ([Int](repeating: 0, count: kh * kw), [Int](repeating: 0, count: kh * kw))
+                let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: outputs)
+                defer { values.deallocate() }
                 for (oy, ox) in pixels[(pixels.count * piece / pieces)..<(pixels.count * (piece + 1) / pieces)] {
+                    var count = 0
                     for ky in 0..<kh {
                         let iy = paddedSource(oy * step + ky, before: padding.top, size: height, mode: mode)!
+                        let rowInside = (0..<height).contains(oy * step + ky - padding.top)
                         for kx in 0..<kw {
+                            let inside = rowInside && (0..<width).contains(ox * step + kx - padding.left)
+                            if inside && !applyingReLU { continue }
                             let ix = paddedSource(ox * step + kx, before: padding.left, size: width, mode: mode)!
-                            sources[ky * kw + kx] = (iy * width + ix) * inputBlock
+                            (taps[count], sources[count]) = (ky * kw + kx, (iy * width + ix) * inputBlock)
+                            count += 1
                         }
                     }
-                    for (block, outputOffset) in outputOffsets.enumerated() {
-                        var sum = pb.map { UnsafeRawPointer($0 + block * 8).loadUnaligned(as: SIMD8<Float>.self) } ?? .zero
-                        for (tap, source) in sources.enumerated() {
-                            let (pixel, taps) = (input + source, filters + tap * channels * outputs + block * 8)
-                            for c in 0..<channels {
-                                sum += SIMD8(repeating: pixel[channelOffsets[c]])
-                                    * UnsafeRawPointer(taps + c * outputs).loadUnaligned(as: SIMD8<Float>.self)
+                    let targets = outputOffsets.map { output + $0 + (oy * outputWidth + ox) * outputBlock }
+                    for (block, target) in targets.enumerated() {
+                        for lane in 0..<8 {
+                            values[block * 8 + lane] = applyingReLU ? pb?[block * 8 + lane] ?? 0
+                                : target[outputBlock >= 8 ? lane : lane * outputHeight * outputWidth]
+                        }
+                    }
+                    if Self.pixelConvolutionInC {
+                        ck_pixel_convolution(input, taps, sources, Int32(count), channelOffsets.baseAddress, Int32(channels),
+                                             filters, Int32(outputs), applyingReLU ? 1 : 0, values.baseAddress)
+                    } else {
+                        for block in 0..<(outputs / 8) {
+                            var sum = UnsafeRawPointer(values.baseAddress! + block * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            for (tap, source) in zip(taps[..<count], sources[..<count]) {
+                                let (pixel, row) = (input + source, filters + tap * channels * outputs + block * 8)
+                                for c in 0..<channels {
+                                    sum += SIMD8(repeating: pixel[channelOffsets[c]])
+                                        * UnsafeRawPointer(row + c * outputs).loadUnaligned(as: SIMD8<Float>.self)
+                                }
                             }
+                            if applyingReLU { sum.replace(with: 0, where: sum .< 0) }  // NaN stays NaN
+                            UnsafeMutableRawPointer(values.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
                         }
-                        if applyingReLU { sum.replace(with: 0, where: sum .< 0) }  // NaN stays NaN
-                        let target = output + outputOffset + (oy * outputWidth + ox) * outputBlock
-                        if outputBlock >= 8 {
-                            UnsafeMutableRawPointer(target).storeBytes(of: sum, as: SIMD8<Float>.self)
-                        } else {
-                            for lane in 0..<8 { target[lane * outputHeight * outputWidth] = sum[lane] }
-                        }
+                    }
+                    for (block, target) in targets.enumerated() {
+                        for lane in 0..<8 { target[outputBlock >= 8 ? lane : lane * outputHeight * outputWidth] = values[block * 8 + lane] }
                     }
                 }
             }
         } }
     }
+
+    /// Whether border pixels run on `CKernels`' AVX2 kernel (where the CPU has AVX2; tests turn it
+    /// off to check the Swift loop).
+    nonisolated(unsafe) static var pixelConvolutionInC = ck_available() != 0
 
     /// The output pixels (row, column) whose window reaches into the padding: whole rows at the
     /// top and bottom, the first and last columns of the others.

@@ -54,24 +54,26 @@ extension CPUBackend {
     }
 
     /// `[N, O, 2H, 2W]` whose pixel (2i + r, 2j + c) of channel o is pixel (i, j) of channel
-    /// (2r + c)·O + o of `phases` (`[N, 4·O, H, W]`), in the layout of `phases`.
+    /// (2r + c)·O + o of `phases` (`[N, 4·O, H, W]`): in the layout of `phases` where its blocks
+    /// hold one phase each, else plain.
     func interleavingPhases(_ phases: Tensor, outputs: Int) -> Tensor {
-        let z = outputs % phases.layout.blockSize == 0 ? phases : reorder(phases, to: .plain)
-        let input = Planes(z.shape, z.layout)
-        let shape = [z.shape[0], outputs, 2 * z.shape[2], 2 * z.shape[3]]
-        let output = Planes(shape, z.layout)
-        let y = Tensor(shape: shape, layout: z.layout, storage: Storage(count: shape.reduce(1, *)))
-        let (pz, py, lanes, width) = (z.storage.pointer, y.storage.pointer, input.lanes, input.width)
-        let phaseStride = output.perSample * input.size  // from a plane of one phase to the next phase's
-        parallelChunks(output.count * input.height) { rows in
-            for task in rows {
-                let (plane, i) = (task / input.height, task % input.height)
-                let (sample, block) = (plane / output.perSample, plane % output.perSample)
-                let source = pz + (sample * input.perSample + block) * input.size + i * width * lanes
-                for rowParity in 0..<2 {
-                    let even = source + 2 * rowParity * phaseStride, odd = even + phaseStride
-                    let row = py + plane * output.size + (2 * i + rowParity) * output.width * lanes
-                    if lanes == 8 {
+        let (samples, height, width, lanes) = (phases.shape[0], phases.shape[2], phases.shape[3], phases.layout.blockSize)
+        let layout = outputs % lanes == 0 ? phases.layout : .plain
+        let shape = [samples, outputs, 2 * height, 2 * width]
+        let y = Tensor(shape: shape, layout: layout, storage: Storage(count: shape.reduce(1, *)))
+        let (pz, py) = (phases.storage.pointer, y.storage.pointer)
+        if layout.blockSize == 8 {
+            // A block of 8 channels of one phase becomes a block of the result: vectors move whole.
+            let (input, output) = (Planes(phases.shape, phases.layout), Planes(shape, layout))
+            let phaseStride = output.perSample * input.size  // from a plane of one phase to the next phase's
+            parallelChunks(output.count * height) { rows in
+                for task in rows {
+                    let (plane, i) = (task / height, task % height)
+                    let (sample, block) = (plane / output.perSample, plane % output.perSample)
+                    let source = pz + (sample * input.perSample + block) * input.size + i * width * 8
+                    for rowParity in 0..<2 {
+                        let even = source + 2 * rowParity * phaseStride, odd = even + phaseStride
+                        let row = py + plane * output.size + (2 * i + rowParity) * output.width * 8
                         for j in 0..<width {
                             let (a, b) = (UnsafeRawPointer(even + j * 8), UnsafeRawPointer(odd + j * 8))
                             UnsafeMutableRawPointer(row + 16 * j).storeBytes(of: a.loadUnaligned(as: SIMD8<Float>.self),
@@ -79,11 +81,25 @@ extension CPUBackend {
                             UnsafeMutableRawPointer(row + 16 * j + 8).storeBytes(of: b.loadUnaligned(as: SIMD8<Float>.self),
                                                                                  as: SIMD8<Float>.self)
                         }
-                    } else {
-                        for j in 0..<width {
-                            (row + 2 * j * lanes).update(from: even + j * lanes, count: lanes)
-                            (row + (2 * j + 1) * lanes).update(from: odd + j * lanes, count: lanes)
-                        }
+                    }
+                }
+            }
+            return y
+        }
+        // Channel by channel, wherever `phases` keeps each one (a float `lanes` apart from pixel to pixel).
+        precondition(layout == .plain || layout == phases.layout)
+        let resultLanes = layout.blockSize, pixels = height * width
+        parallelChunks(samples * outputs * height) { rows in
+            for task in rows {
+                let (channel, i) = (task / height, task % height)
+                let (sample, o) = (channel / outputs, channel % outputs)
+                for rowParity in 0..<2 {
+                    let row = py + (sample * outputs + o - o % resultLanes) * 4 * pixels + o % resultLanes
+                        + (2 * i + rowParity) * 2 * width * resultLanes
+                    for columnParity in 0..<2 {
+                        let c = (2 * rowParity + columnParity) * outputs + o
+                        let source = pz + (sample * 4 * outputs + c - c % lanes) * pixels + c % lanes + i * width * lanes
+                        for j in 0..<width { row[(2 * j + columnParity) * resultLanes] = source[j * lanes] }
                     }
                 }
             }

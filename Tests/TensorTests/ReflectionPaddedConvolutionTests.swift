@@ -13,20 +13,30 @@ final class ReflectionPaddedConvolutionTests: XCTestCase {
     /// (input shape, input layout, outputs, kernel height and width, stride, padding) of a network's
     /// reflection-padded layers: Johnson's and Magenta's 9×9 first layer (Winograd along rows),
     /// 3×3 ones on blocks (Winograd or oneDNN), a strided one on odd sides (borders at the bottom
-    /// and right too), and an uneven padding around a rectangular kernel.
+    /// and right too), and an uneven padding around a rectangular kernel (40 outputs: four vectors
+    /// and one).
     private let cases: [([Int], Layout, Int, (Int, Int), Int, Padding2D)] = [
         ([2, 3, 13, 29], .plain, 16, (9, 9), 1, Padding2D(4)),
         ([1, 32, 10, 12], .channelsBlocked8, 32, (3, 3), 1, Padding2D(1)),
         ([1, 8, 11, 9], .channelsBlocked8, 16, (3, 3), 2, Padding2D(1)),
-        ([1, 4, 7, 10], .plain, 8, (3, 5), 1, Padding2D(top: 2, bottom: 0, left: 1, right: 3)),
+        ([1, 4, 7, 10], .plain, 40, (3, 5), 1, Padding2D(top: 2, bottom: 0, left: 1, right: 3)),
     ]
 
     func testMatchesTheCopyThenAnUnpaddedConvolutionWithBiasAndReLU() {
+        let usesC = CPUBackend.pixelConvolutionInC
+        defer { CPUBackend.pixelConvolutionInC = usesC }
+        for inC in Set([false, usesC]) {
+            CPUBackend.pixelConvolutionInC = inC
+            matchesTheCopyThenAnUnpaddedConvolution(label: inC ? "border in C" : "border in Swift")
+        }
+    }
+
+    private func matchesTheCopyThenAnUnpaddedConvolution(label path: String) {
         for (shape, layout, outputs, (kh, kw), stride, padding) in cases {
             let x = randomTensor(shape, layout: layout, seed: 1)
             let (w, b) = (randomTensor([outputs, shape[1], kh, kw], seed: 2), randomTensor([outputs], seed: 3))
             for relu in [false, true] {
-                let label = "\(shape) → \(outputs), \(kh)×\(kw) stride \(stride), \(padding), ReLU \(relu)"
+                let label = "\(path): \(shape) → \(outputs), \(kh)×\(kw) stride \(stride), \(padding), ReLU \(relu)"
                 let copied = withoutGradients {
                     x.padded(padding, mode: .reflect).conv2d(weight: w, bias: b, stride: stride, padding: Padding2D(0),
                                                              applyingReLU: relu)

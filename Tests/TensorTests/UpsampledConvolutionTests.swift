@@ -12,9 +12,11 @@ final class UpsampledConvolutionTests: XCTestCase {
     private var backend: CPUBackend { Backend.current as! CPUBackend }
 
     /// (input shape, input layout, outputs): few channels in plain layout with outputs not a
-    /// multiple of 8, blocked ones on oneDNN's direct path, and a wide one on Winograd's.
+    /// multiple of 8, blocked ones whose phases are blocked but not their outputs (6: 24 phase
+    /// channels), blocked ones on oneDNN's direct path, and a wide one on Winograd's.
     private let cases: [([Int], Layout, Int)] = [
         ([2, 3, 4, 6], .plain, 5),
+        ([2, 8, 5, 6], .channelsBlocked8, 6),
         ([1, 16, 5, 7], .channelsBlocked8, 8),
         ([1, 64, 9, 10], .channelsBlocked8, 32),
     ]

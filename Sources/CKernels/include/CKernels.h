@@ -1,7 +1,8 @@
 // Small kernels for x86-64 CPUs with AVX2, chosen at run time (see CWinograd.h for why these
 // are C): loops whose Swift form the compiler cannot widen past SSE, 2×2 max pooling,
 // instance-norm planes (Swift's generic SIMD max and fma are calls, not instructions), and Gram
-// matrices of blocked feature maps (sgemm wants them plain: two copies per style layer).
+// matrices of blocked feature maps (sgemm wants them plain: two copies per style layer), and single
+// convolution outputs from gathered inputs (the border of a padded convolution).
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -49,5 +50,14 @@ void ck_gram_blocked(const float *f, long channels, long pixels, long row_tile_b
 /// `ck_gram_blocked`.
 void ck_gram_backward_blocked(const float *s, const float *f, long channels, long pixels, long pixel_begin,
                               long pixel_end, float scale, float *dx);
+
+/// Adds to one output pixel of a convolution, its `outputs` values (a multiple of 8) at `out`, the
+/// sum over `count` taps t and every channel c of input[sources[t] + channel_offsets[c]] ·
+/// filters[(taps[t] · channels + c) · outputs + o], then applies max(·, 0) if `relu` (NaN
+/// passes). For pixels whose inputs are gathered from anywhere, such as a padded picture's
+/// mirrored border.
+void ck_pixel_convolution(const float *input, const long *taps, const long *sources, int count,
+                          const long *channel_offsets, int channels, const float *filters, int outputs, int relu,
+                          float *out);
 
 #endif
