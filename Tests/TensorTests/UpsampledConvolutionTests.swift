@@ -17,7 +17,7 @@ final class UpsampledConvolutionTests: XCTestCase {
     private let cases: [([Int], Layout, Int)] = [
         ([2, 3, 4, 6], .plain, 5),
         ([2, 8, 5, 6], .channelsBlocked8, 6),
-        ([1, 16, 5, 7], .channelsBlocked8, 8),
+        ([2, 16, 5, 7], .channelsBlocked8, 8),
         ([1, 64, 9, 10], .channelsBlocked8, 32),
     ]
 
