@@ -1,10 +1,10 @@
 import Tensor
 
 /// How a `TensorProgram` runs its element-wise steps over feature maps (and its reflection
-/// paddings and the upsamplings before them, each as its convolution's own where one reads it): each tree of them whose
-/// inner values are read once, by the next step of the tree, becomes one `ElementwiseExpression`
-/// (one pass over memory instead of one per step), and spatial means of its result are taken in
-/// the same pass. Magenta's quantised transformer spends most of its element-wise time in such
+/// paddings and the upsamplings before them, each as its convolution's own where one reads it):
+/// each tree of them whose inner values are read once, by the next step of the tree, becomes one
+/// `ElementwiseExpression` (one pass over memory instead of one per step), and spatial means of its
+/// result are taken in the same pass. Magenta's quantised transformer spends most of its element-wise time in such
 /// trees: a fake-quantisation, a subtraction, a square and another fake-quantisation read only
 /// by a mean, for instance, never need to exist as whole tensors.
 struct TensorProgramFusion {
@@ -99,7 +99,7 @@ struct TensorProgramFusion {
             // A nearest upsampling read only by that padding, before a stride-1 convolution, goes in too.
             let source = step.arguments[0], upsampler = source - inputCount
             if upsampler >= 0, case let .upsample(factor) = steps[upsampler].operation, readers[source].count == 1,
-               case let .convolution(_, _, 1, _, 1) = steps[reader].operation, case .run = actions[upsampler] {
+               case .convolution(_, _, 1, _, 1) = steps[reader].operation, case .run = actions[upsampler] {
                 (actions[upsampler], readAt[upsampler]) = (.skip, reader)
                 actions[reader] = .reflectionPadded(source: steps[upsampler].arguments[0], padding: padding, upsampling: factor)
             } else {

@@ -83,16 +83,18 @@ extension CPUBackend {
                             count += 1
                         }
                     }
+                    // Lane l of a block of 8 outputs: consecutive in blocked layouts, a plane apart in plain.
                     let targets = outputOffsets.map { output + $0 + (oy * outputWidth + ox) * outputBlock }
+                    let laneStep = outputBlock >= 8 ? 1 : outputHeight * outputWidth
                     for (block, target) in targets.enumerated() {
                         for lane in 0..<8 {
-                            values[block * 8 + lane] = applyingReLU ? pb?[block * 8 + lane] ?? 0
-                                : target[outputBlock >= 8 ? lane : lane * outputHeight * outputWidth]
+                            values[block * 8 + lane] = applyingReLU ? pb?[block * 8 + lane] ?? 0 : target[lane * laneStep]
                         }
                     }
                     if Self.pixelConvolutionInC {
-                        ck_pixel_convolution(input, taps, sources, Int32(count), channelOffsets.baseAddress, Int32(channels),
-                                             filters, Int32(outputs), applyingReLU ? 1 : 0, values.baseAddress)
+                        ck_pixel_convolution(input, taps, sources, Int32(count), channelOffsets.baseAddress,
+                                             Int32(channels), filters, Int32(outputs), applyingReLU ? 1 : 0,
+                                             values.baseAddress)
                     } else {
                         for block in 0..<(outputs / 8) {
                             var sum = UnsafeRawPointer(values.baseAddress! + block * 8).loadUnaligned(as: SIMD8<Float>.self)
@@ -104,11 +106,12 @@ extension CPUBackend {
                                 }
                             }
                             if applyingReLU { sum.replace(with: 0, where: sum .< 0) }  // NaN stays NaN
-                            UnsafeMutableRawPointer(values.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(values.baseAddress! + block * 8)
+                                .storeBytes(of: sum, as: SIMD8<Float>.self)
                         }
                     }
                     for (block, target) in targets.enumerated() {
-                        for lane in 0..<8 { target[outputBlock >= 8 ? lane : lane * outputHeight * outputWidth] = values[block * 8 + lane] }
+                        for lane in 0..<8 { target[lane * laneStep] = values[block * 8 + lane] }
                     }
                 }
             }

@@ -1,9 +1,9 @@
 extension Tensor {
     /// The convolution (stride 1) of this NCHW tensor nearest-upsampled by `factor`: as
     /// `upsampledNearest(factor:)` then `conv2d(weight:bias:padding:paddingMode:applyingReLU:)`, the
-    /// padding and its mode applied to the upsampled picture — the upsampling step of Johnson's,
-    /// Magenta's and AdaIN's decoders. Where no gradient is recorded the backend may compute it
-    /// without the upsampled picture.
+    /// padding and its mode applied to the upsampled picture (the upsampling step of many image
+    /// decoders). Where no gradient is recorded the backend may compute it without the upsampled
+    /// picture.
     public func upsampledConv2d(factor: Int, weight: Tensor, bias: Tensor? = nil, padding: Padding2D,
                                 paddingMode: PaddingMode = .zero, applyingReLU: Bool = false) -> Tensor {
         precondition(shape.count == 4 && weight.shape.count == 4 && weight.shape[1] == shape[1] && factor >= 1,
