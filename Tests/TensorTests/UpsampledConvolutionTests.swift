@@ -48,6 +48,9 @@ final class UpsampledConvolutionTests: XCTestCase {
         assertGradientsMatch([x, w, b]) {
             $0[0].upsampledConv2d(factor: 2, weight: $0[1], bias: $0[2], padding: Padding2D(1), paddingMode: .reflect)
         }
+        // conv2d pads with the mode it is given (replication too), not with zeros.
+        XCTAssertEqual(withoutGradients { x.conv2d(weight: w, padding: Padding2D(1), paddingMode: .replicate).toArray() },
+                       withoutGradients { x.padded(Padding2D(1), mode: .replicate).conv2d(weight: w).toArray() })
         let recorded = x.variable().upsampledConv2d(factor: 2, weight: w, bias: b, padding: Padding2D(1), paddingMode: .reflect)
         XCTAssertEqual(recorded.toArray(), withoutGradients {
             x.upsampledNearest(factor: 2).conv2d(weight: w, bias: b, padding: Padding2D(1), paddingMode: .reflect).toArray()

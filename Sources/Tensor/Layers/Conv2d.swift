@@ -9,7 +9,7 @@ public final class Conv2d: Module {
     public let stride: Int
     /// Padding, each side on its own.
     public let padding: Padding2D
-    /// What the padding holds: zeros, or the input mirrored at its edges.
+    /// What the padding holds: zeros, the input mirrored at its edges, or its edge repeated.
     public let paddingMode: PaddingMode
     /// Channel groups (1: dense; the input's channel count: depthwise).
     public let groups: Int

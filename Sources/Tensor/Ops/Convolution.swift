@@ -13,9 +13,9 @@ extension Tensor {
     /// never stored). With `groups` g the channels split into g groups convolved apart, as
     /// PyTorch's `groups` (`weight` is `[O, C/g, kh, kw]`; g = C is depthwise).
     ///
-    /// With `paddingMode` `.reflect` the input is mirrored at its edges instead (as `padded(_:mode:)`
-    /// then a convolution without padding); where no gradient is recorded the backend may do so
-    /// without the padded copy.
+    /// With `paddingMode` `.reflect` or `.replicate` the input is mirrored or extended at its edges
+    /// instead (as `padded(_:mode:)` then a convolution without padding); where no gradient is
+    /// recorded the backend may mirror without the padded copy.
     ///
     /// Only the gradients that some input needs are computed: a frozen network
     /// (weights without `requiresGrad`) never runs the weight-gradient kernel.
@@ -23,8 +23,8 @@ extension Tensor {
                        paddingMode: PaddingMode = .zero, groups: Int = 1, applyingReLU: Bool = false) -> Tensor {
         precondition(shape.count == 4 && weight.shape.count == 4 && groups >= 1 && weight.shape[1] * groups == shape[1]
                      && weight.shape[0] % groups == 0, "conv2d of \(shape) with weight \(weight.shape) in \(groups) groups")
-        if paddingMode == .reflect && padding != Padding2D(0) {
-            if !Tensor.willRecord(from: [self, weight] + (bias.map { [$0] } ?? [])), groups == 1,
+        if paddingMode != .zero && padding != Padding2D(0) {
+            if paddingMode == .reflect, !Tensor.willRecord(from: [self, weight] + (bias.map { [$0] } ?? [])), groups == 1,
                let y = Backend.current.reflectionPaddedConvolution(
                    reflectionPaddable(padding), weight: weight, bias: bias,
                    geometry: WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
@@ -32,7 +32,7 @@ extension Tensor {
                    applyingReLU: applyingReLU) {
                 return y
             }
-            return padded(padding, mode: .reflect).conv2d(weight: weight, bias: bias, stride: stride, padding: Padding2D(0),
+            return padded(padding, mode: paddingMode).conv2d(weight: weight, bias: bias, stride: stride, padding: Padding2D(0),
                                                           groups: groups, applyingReLU: applyingReLU)
         }
         let geometry = WindowGeometry(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3], stride: stride,
