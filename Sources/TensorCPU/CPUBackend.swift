@@ -34,10 +34,20 @@ public final class CPUBackend: ComputeBackend {
         case always
     }
 
+    /// The output tiles of our Winograd kernels on CPUs with AVX2 (elsewhere always 4×4).
+    public enum WinogradTiles: String, CaseIterable, Sendable {
+        /// F(6×6, 3×3) where it costs less than F(4×4, 3×3) (many pixels for the channels), else F(4×4).
+        case cheaper
+        /// Always F(4×4, 3×3), or always F(6×6, 3×3): for tests and benchmarks.
+        case four, six
+    }
+
     /// The precision of gradients through convolutions and Gram matrices.
     public let gradientPrecision: GradientPrecision
     /// Where convolutions run on our Winograd kernels.
     public let winograd: WinogradUse
+    /// The output tiles of our Winograd kernels.
+    public let winogradTiles: WinogradTiles
     /// Input gradients of convolutions and Gram matrices computed so far in bfloat16 (on AMX)
     /// and in f32: what ran, which `gradientPrecision` only allows (bfloat16 needs AMX tiles).
     public private(set) var gradientOperations: (bfloat16: Int, float32: Int) = (0, 0)
@@ -63,10 +73,13 @@ public final class CPUBackend: ComputeBackend {
     }
 
     /// Creates the oneDNN engine and stream; `gradientPrecision` picks f32 or AMX bfloat16
-    /// for gradients (and the AMX Gram forward), `winograd` where our Winograd kernels run.
-    public init(gradientPrecision: GradientPrecision = .bfloat16, winograd: WinogradUse = .whereFaster) {
+    /// for gradients (and the AMX Gram forward), `winograd` where our Winograd kernels run and
+    /// `winogradTiles` with which tiles.
+    public init(gradientPrecision: GradientPrecision = .bfloat16, winograd: WinogradUse = .whereFaster,
+                winogradTiles: WinogradTiles = .cheaper) {
         self.gradientPrecision = gradientPrecision
         self.winograd = winograd
+        self.winogradTiles = winogradTiles
     }
 
     // MARK: memory and layout
@@ -226,7 +239,8 @@ public final class CPUBackend: ComputeBackend {
                                          weightShape: weight.shape, forInputGradient: false,
                                          bias: bias?.storage.pointer, applyingReLU: applyingReLU,
                                          padding: (geometry.padding.top, geometry.padding.left),
-                                         outputHeight: shape[2], outputWidth: shape[3], into: y.storage.pointer)
+                                         outputHeight: shape[2], outputWidth: shape[3], tiles: winogradTiles,
+                                         into: y.storage.pointer)
             return y
         }
         let plan = plan(ConvolutionKey(inputShape: x.shape, inputLayout: x.layout, weightShape: weight.shape,
@@ -292,7 +306,8 @@ public final class CPUBackend: ComputeBackend {
                                              weightShape: weight.shape, forInputGradient: true, bias: nil,
                                              applyingReLU: false, padding: (padding.top, padding.left),
                                              outputHeight: inputShape[2], outputWidth: inputShape[3],
-                                             inputMask: fused ? UnsafePointer(mask!.bytes) : nil, into: dx.storage.pointer)
+                                             inputMask: fused ? UnsafePointer(mask!.bytes) : nil, tiles: winogradTiles,
+                                             into: dx.storage.pointer)
             }
             return dx
         }

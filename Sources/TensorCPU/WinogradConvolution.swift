@@ -2,8 +2,8 @@ import CDNNL
 import CWinograd
 import Tensor
 
-/// 3×3 stride-1 convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray 2016),
-/// over 8-channel-blocked activations (oneDNN's nChw8c).
+/// 3×3 stride-1 convolution by Winograd's minimal filtering F(4×4, 3×3) or F(6×6, 3×3) (Lavin &
+/// Gray 2016), over 8-channel-blocked activations (oneDNN's nChw8c).
 ///
 /// oneDNN 2.x has Winograd kernels only for AVX-512; on AVX2 its direct kernels do
 /// 9 multiply-adds per output and input channel. Here every 4×4 output tile costs 36, a
@@ -11,6 +11,11 @@ import Tensor
 /// tile positions become 36 matrix products over channels, and `Aᵀ m A` turns the products back
 /// into outputs. The transforms use the interpolation points 0, ±1, ±2, ∞, which keep f32
 /// results within a few 1e-6 of direct convolution, relative to the outputs' largest value.
+///
+/// F(6×6, 3×3) (points 0, ±1, ±2, ±½, ∞; AVX2 kernels only) takes 64 products for 36 outputs,
+/// 0.79 of F(4×4)'s per output, and its input and output transforms move 0.79 of the data per
+/// output too; its rounding is about twice F(4×4)'s. But its filters take 64/36 the memory, and
+/// tiles of 6 leave more of the last row and column empty: `tile` weighs both per convolution.
 ///
 /// On CPUs with AVX2 and FMA the three steps run on `CWinograd`'s kernels (our own 6×16
 /// matrix-product kernel; narrow convolutions, whose filters stay in the caches, take each block
@@ -32,6 +37,29 @@ enum WinogradConvolution {
     nonisolated(unsafe) static var blockwiseChannelProduct = 128 * 128
     /// A core's transformed inputs and products of one block take about this many bytes (L2).
     static let blockBytes = 320 << 10
+
+    /// The side of the output tiles for an `outputHeight`×`outputWidth` output: as `choice` asks
+    /// on the AVX2 kernels; 4 on the portable path.
+    static func tile(outputHeight: Int, outputWidth: Int, avx2: Bool, choice: CPUBackend.WinogradTiles) -> Int {
+        guard avx2 else { return 4 }
+        switch choice {
+        case .four: return 4
+        case .six: return 6
+        case .cheaper:
+            func cost(_ tile: Int) -> Int {
+                (tile + 2) * (tile + 2) * (((outputHeight + tile - 1) / tile) * ((outputWidth + tile - 1) / tile)
+                                           + filterCostInTiles)
+            }
+            return cost(6) < cost(4) ? 6 : 4
+        }
+    }
+
+    /// What transforming a position's filters (and reading them back for its product) costs, in
+    /// tiles' products at that position: both grow with inputs × outputs, so the cost of a tiling
+    /// is about positions × (tiles + this). Fitted to `neural-style-bench winograd --compare-tiles`
+    /// on a 2-core Zen 3: 6×6 over 4×4 took 0.85–0.94 at VGG-19's 32- to 256-channel layers of
+    /// 512×354, 1.1–1.2 at 44×64 and 1.3–1.4 at 22×32 (512 channels).
+    static let filterCostInTiles = 73
 
     /// Whether this CPU has AVX2 and FMA, which `CWinograd`'s kernels need.
     static let avx2KernelsAvailable = cw_available() != 0
@@ -117,15 +145,16 @@ enum WinogradConvolution {
         return u
     }
 
-    /// `transformedFilters`, packed as the AVX2 kernels read them: 36 matrices
-    /// [columns / 16][rows][16], `cw_padded` apart.
-    static func packedFilters(_ weights: UnsafePointer<Float>, outputs: Int, inputs: Int, transposed: Bool) -> Storage {
+    /// `transformedFilters` for tiles of `tile` (4 or 6), packed as the AVX2 kernels read them:
+    /// (tile + 2)² matrices [columns / 16][rows][16], `cw_padded` apart.
+    static func packedFilters(_ weights: UnsafePointer<Float>, outputs: Int, inputs: Int, transposed: Bool,
+                              tile: Int) -> Storage {
         let (rows, columns) = transposed ? (outputs, inputs) : (inputs, outputs)
-        let packed = Storage(count: 36 * cw_padded(rows * columns))
+        let packed = Storage(count: (tile + 2) * (tile + 2) * cw_padded(rows * columns))
         let panels = columns / 16
         let pieces = min(panels, 16)
         parallelTasks(pieces) { piece in
-            cw_transform_filters(weights, outputs, inputs, transposed ? 1 : 0, panels * piece / pieces,
+            cw_transform_filters(weights, outputs, inputs, transposed ? 1 : 0, tile, panels * piece / pieces,
                                  panels * (piece + 1) / pieces, packed.pointer)
         }
         return packed
@@ -149,45 +178,52 @@ enum WinogradConvolution {
     /// `forInputGradient`, with the filters of the input gradient's convolution instead (`x` is
     /// then the output gradient). `padding` gives the zero rows and columns before the first
     /// input pixel (the output size implies the rest). `inputMask` (one byte per element of `x`,
-    /// zero where `x` is to read as 0) is for `readsMasks` convolutions only.
+    /// zero where `x` is to read as 0) is for `readsMasks` convolutions only. `tiles` picks the
+    /// output tiles of the AVX2 kernels.
     static func convolve(_ x: UnsafePointer<Float>, shape: [Int], weights: UnsafePointer<Float>, weightShape: [Int],
                          forInputGradient: Bool, bias: UnsafePointer<Float>?, applyingReLU: Bool,
                          padding: (top: Int, left: Int), outputHeight: Int, outputWidth: Int,
-                         inputMask: UnsafePointer<UInt8>? = nil, into y: UnsafeMutablePointer<Float>) {
+                         inputMask: UnsafePointer<UInt8>? = nil, tiles choice: CPUBackend.WinogradTiles,
+                         into y: UnsafeMutablePointer<Float>) {
         let outputChannels = forInputGradient ? weightShape[1] : weightShape[0]
         let avx2 = readsMasks(outputChannels: outputChannels)
         precondition(inputMask == nil || avx2, "a Winograd convolution to \(outputChannels) channels given a mask")
+        let tile = Self.tile(outputHeight: outputHeight, outputWidth: outputWidth, avx2: avx2, choice: choice)
+        let positions = (tile + 2) * (tile + 2)
         let transformed = avx2
-            ? packedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
+            ? packedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient, tile: tile)
             : transformedFilters(weights, outputs: weightShape[0], inputs: weightShape[1], transposed: forInputGradient)
         let filters = UnsafePointer(transformed.pointer)
         let (batch, inputs, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let (tilesDown, tilesAcross) = ((outputHeight + 3) / 4, (outputWidth + 3) / 4)
+        let (tilesDown, tilesAcross) = ((outputHeight + tile - 1) / tile, (outputWidth + tile - 1) / tile)
         let tilesPerImage = tilesDown * tilesAcross
         let tiles = batch * tilesPerImage
-        let input = Geometry(channels: inputs, height: height, width: width, tilesAcross: tilesAcross,
+        let input = Geometry(channels: inputs, height: height, width: width, tile: tile, tilesAcross: tilesAcross,
                              tilesPerImage: tilesPerImage)
-        let output = Geometry(channels: outputChannels, height: outputHeight, width: outputWidth,
+        let output = Geometry(channels: outputChannels, height: outputHeight, width: outputWidth, tile: tile,
                               tilesAcross: tilesAcross, tilesPerImage: tilesPerImage)
         if avx2 && inputs * outputChannels <= blockwiseChannelProduct {
             // Blocks of whole rows of the 6×16 product kernel; a few tasks per core for balance.
-            let block = max(6, blockBytes / (36 * (inputs + outputChannels) * MemoryLayout<Float>.stride) / 6 * 6)
+            let block = max(6, blockBytes / (positions * (inputs + outputChannels) * MemoryLayout<Float>.stride) / 6 * 6)
             let tasks = min((tiles + block - 1) / block, 64)
             var (inputSide, outputSide) = (input.side(padding: padding, mask: inputMask), output.side(padding: (0, 0)))
             parallelTasks(tasks) { task in
-                let scratch = Storage(count: 36 * (cw_padded(block * inputs) + cw_padded(block * outputChannels)))
+                let scratch = Storage(count: positions * (cw_padded(block * inputs) + cw_padded(block * outputChannels)))
                 cw_convolve_tiles(x, &inputSide, &outputSide, filters, tiles * task / tasks, tiles * (task + 1) / tasks,
                                   block, bias, applyingReLU ? 1 : 0, y, scratch.pointer)
             }
             return withExtendedLifetime(transformed) {}
         }
-        let group = max(1, min(tiles, groupBytes / (36 * max(inputs, outputChannels) * MemoryLayout<Float>.stride)))
-        let transformedInputs = Storage(count: 36 * cw_padded(group * inputs))
-        let products = Storage(count: 36 * cw_padded(group * outputChannels))
+        // Groups of equal size: a short last group would read every filter matrix for few rows.
+        let largestGroup = max(1, groupBytes / (positions * max(inputs, outputChannels) * MemoryLayout<Float>.stride))
+        let groups = (tiles + largestGroup - 1) / largestGroup
+        let group = (tiles + groups - 1) / groups
+        let transformedInputs = Storage(count: positions * cw_padded(group * inputs))
+        let products = Storage(count: positions * cw_padded(group * outputChannels))
         let (v, m) = (transformedInputs.pointer, products.pointer)
         for first in stride(from: 0, to: tiles, by: group) {
             let count = min(group, tiles - first)
-            inParallel(count, channels: inputs) { range in
+            inParallel(count, channels: inputs, positions: positions) { range in
                 if avx2 {
                     var side = input.side(padding: padding, mask: inputMask)
                     cw_transform_inputs(x, &side, first, count, range.lowerBound, range.upperBound, v)
@@ -197,14 +233,14 @@ enum WinogradConvolution {
             }
             // One product per core at a time (inside a parallel region oneDNN runs each
             // single-threaded, several times faster than its threading of such small ones).
-            parallelTasks(36) { position in
+            parallelTasks(positions) { position in
                 if avx2 { return cw_multiply(v, filters, count, inputs, outputChannels, position, m) }
                 dnnlCheck(dnnl_sgemm(78, 78, Int64(count), Int64(outputChannels), Int64(inputs), 1,
                                      v + position * count * inputs, Int64(inputs),
                                      filters + position * inputs * outputChannels, Int64(outputChannels),
                                      0, m + position * count * outputChannels, Int64(outputChannels)), "sgemm(winograd)")
             }
-            inParallel(count, channels: outputChannels) { range in
+            inParallel(count, channels: outputChannels, positions: positions) { range in
                 if avx2 {
                     var side = output.side(padding: (0, 0))
                     cw_transform_outputs(m, &side, first, count, range.lowerBound, range.upperBound, bias,
@@ -224,19 +260,20 @@ enum WinogradConvolution {
 
     /// Sizes of one side of the convolution (input or output) and its tiling.
     struct Geometry {
-        let channels: Int, height: Int, width: Int, tilesAcross: Int, tilesPerImage: Int
+        /// `tile`: outputs per tile along each axis (the portable Swift transforms take only 4).
+        let channels: Int, height: Int, width: Int, tile: Int, tilesAcross: Int, tilesPerImage: Int
 
-        /// Image, first row and first column of tile `tile`.
-        func origin(of tile: Int) -> (image: Int, row: Int, column: Int) {
-            let (image, index) = tile.quotientAndRemainder(dividingBy: tilesPerImage)
+        /// Image, first row and first column of tile `index`.
+        func origin(of index: Int) -> (image: Int, row: Int, column: Int) {
+            let (image, index) = index.quotientAndRemainder(dividingBy: tilesPerImage)
             let (down, across) = index.quotientAndRemainder(dividingBy: tilesAcross)
-            return (image, down * 4, across * 4)
+            return (image, down * tile, across * tile)
         }
 
         /// The same, as the AVX2 kernels take it, with `padding` zero rows and columns before it
         /// and the elements `mask` zeroes read as 0.
         func side(padding: (top: Int, left: Int), mask: UnsafePointer<UInt8>? = nil) -> cw_side {
-            cw_side(channels: channels, height: height, width: width, tiles_across: tilesAcross,
+            cw_side(channels: channels, height: height, width: width, tile: tile, tiles_across: tilesAcross,
                     tiles_per_image: tilesPerImage, pad_top: padding.top, pad_left: padding.left, mask: mask)
         }
 
@@ -247,10 +284,10 @@ enum WinogradConvolution {
         }
     }
 
-    /// Runs `body` over pieces of `0..<count` tiles on all cores, each piece's 36 transformed
-    /// rows of `channels` small enough to stay in a core's cache while they are written.
-    static func inParallel(_ count: Int, channels: Int, _ body: (Range<Int>) -> Void) {
-        let tilesPerPiece = max(1, (128 << 10) / (36 * channels * MemoryLayout<Float>.stride))
+    /// Runs `body` over pieces of `0..<count` tiles on all cores, each piece's transformed rows
+    /// (`positions` of `channels`) small enough to stay in a core's cache while they are written.
+    static func inParallel(_ count: Int, channels: Int, positions: Int = 36, _ body: (Range<Int>) -> Void) {
+        let tilesPerPiece = max(1, (128 << 10) / (positions * channels * MemoryLayout<Float>.stride))
         let pieces = (count + tilesPerPiece - 1) / tilesPerPiece
         parallelTasks(pieces) { body(($0 * tilesPerPiece)..<min(count, ($0 + 1) * tilesPerPiece)) }
     }

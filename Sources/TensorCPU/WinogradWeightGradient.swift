@@ -14,10 +14,10 @@ extension WinogradConvolution {
         let (tilesDown, tilesAcross) = ((outputHeight + 3) / 4, (outputWidth + 3) / 4)
         let tilesPerImage = tilesDown * tilesAcross
         let tiles = batch * tilesPerImage
-        let input = Geometry(channels: inputs, height: height, width: width, tilesAcross: tilesAcross,
+        let input = Geometry(channels: inputs, height: height, width: width, tile: 4, tilesAcross: tilesAcross,
                              tilesPerImage: tilesPerImage)
-        let output = Geometry(channels: outputs, height: outputHeight, width: outputWidth, tilesAcross: tilesAcross,
-                              tilesPerImage: tilesPerImage)
+        let output = Geometry(channels: outputs, height: outputHeight, width: outputWidth, tile: 4,
+                              tilesAcross: tilesAcross, tilesPerImage: tilesPerImage)
         let avx2 = avx2KernelsAvailable && usesAVX2Kernels
         let group = max(1, min(tiles, groupBytes / (36 * max(inputs, outputs) * MemoryLayout<Float>.stride)))
         let inputStride = avx2 ? cw_padded(group * inputs) : group * inputs

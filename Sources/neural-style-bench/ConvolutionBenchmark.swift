@@ -5,7 +5,8 @@ import TensorCPU
 
 /// Our Winograd kernels against oneDNN's on the 3×3 convolutions of VGG-19 and TransformerNet:
 /// forward, input-gradient and weight-gradient (per-tap products) times, alternated, and the
-/// largest differences between the two.
+/// largest differences between the two. With `--compare-tiles`, F(4×4, 3×3) and F(6×6, 3×3)
+/// are timed side by side as well.
 struct ConvolutionBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winograd",
@@ -23,9 +24,17 @@ struct ConvolutionBenchmark: ParsableCommand {
     @Option(help: "Timed passes of each kernel per shape (plus one untimed).")
     var passes = 5
 
+    @Flag(help: "Also time our kernels with 4×4 and with 6×6 output tiles (keys four_* and six_*).")
+    var compareTiles = false
+
     func run() throws {
-        let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
-        let oneDNN = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        var backends = [("winograd", CPUBackend(gradientPrecision: .float32, winograd: .always)),
+                        ("onednn", CPUBackend(gradientPrecision: .float32, winograd: .never))]
+        if compareTiles {
+            backends += [CPUBackend.WinogradTiles.four, .six].map {
+                ($0.rawValue, CPUBackend(gradientPrecision: .float32, winograd: .always, winogradTiles: $0))
+            }
+        }
         // (input channels, output channels, scale of the picture)
         let shapes = [(64, 64, 1), (128, 128, 2), (256, 256, 4), (512, 512, 8), (512, 512, 16),
                       (32, 32, 1), (64, 128, 2), (128, 256, 4), (256, 512, 8)]
@@ -38,9 +47,9 @@ struct ConvolutionBenchmark: ParsableCommand {
             var results: [String: [Double]] = [:]
             var outputsOf: [String: [Float]] = [:]
             // Fixed weights, as in Gatys: each kernel prepares (reorders or transforms) them once.
-            let weights = [winograd.upload(w, shape: [outputs, inputs, 3, 3]), oneDNN.upload(w, shape: [outputs, inputs, 3, 3])]
+            let weights = backends.map { $0.1.upload(w, shape: [outputs, inputs, 3, 3]) }
             for round in 0...passes {
-                for (index, (name, backend)) in [("winograd", winograd), ("onednn", oneDNN)].enumerated() {
+                for (index, (name, backend)) in backends.enumerated() {
                     let input = backend.reorder(backend.upload(x, shape: shape), to: .channelsBlocked8)
                     let weight = weights[index]
                     var start = Date()
@@ -76,6 +85,14 @@ struct ConvolutionBenchmark: ParsableCommand {
             line["forward_ratio"] = (line["winograd_forward_s"] as! Double) / (line["onednn_forward_s"] as! Double)
             line["backward_ratio"] = (line["winograd_backward_s"] as! Double) / (line["onednn_backward_s"] as! Double)
             line["weights_ratio"] = (line["winograd_weights_s"] as! Double) / (line["onednn_weights_s"] as! Double)
+            if compareTiles {
+                for pass in ["forward", "backward"] {
+                    line["six_over_four_\(pass)"] = (line["six_\(pass)_s"] as! Double) / (line["four_\(pass)_s"] as! Double)
+                }
+                let (four, six) = (outputsOf["four"]!, outputsOf["six"]!)
+                line["six_largest_relative_difference"] = Double(zip(six, b).map { abs($0 - $1) }.max()! / scaleOfOutputs)
+                line["four_largest_relative_difference"] = Double(zip(four, b).map { abs($0 - $1) }.max()! / scaleOfOutputs)
+            }
             let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
         }

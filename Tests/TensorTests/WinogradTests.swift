@@ -3,31 +3,35 @@ import Tensor
 import TensorTestSupport
 import XCTest
 
-/// Our F(4×4, 3×3) Winograd kernels (forward, input and weight gradients) against the
-/// written-out definition of convolution, on every padding they take and on sizes that leave
-/// partial tiles, and by finite differences;
-/// each on every way the kernels run here (Swift; AVX2 block by block and in groups).
+/// Our Winograd kernels (forward, input and weight gradients) against the written-out definition
+/// of convolution, on every padding they take and on sizes that leave partial tiles, and by
+/// finite differences; each on every way the kernels run here (Swift; AVX2 with 4×4 and 6×6
+/// output tiles, block by block and in groups).
 final class WinogradTests: XCTestCase {
-    private let winograd = CPUBackend(gradientPrecision: .float32, winograd: .always)
     private let paddings = [Padding2D(1), Padding2D(0), Padding2D(2), Padding2D(top: 0, bottom: 1, left: 2, right: 1)]
 
     override func setUp() { installBackend() }
 
-    /// Runs `body` once per way of running the kernels this CPU has, named for messages.
-    private func forEachKernel(_ body: (String) -> Void) {
+    /// Runs `body` once per way of running the kernels this CPU has, with a backend that runs
+    /// every convolution it can on them, named for messages.
+    private func forEachKernel(_ body: (String, CPUBackend) -> Void) {
         let (avx2, blockwise) = (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct)
         defer { (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct) = (avx2, blockwise) }
-        var ways = [("Swift", false, blockwise)]
-        if WinogradConvolution.avx2KernelsAvailable { ways += [("AVX2 blockwise", true, Int.max), ("AVX2 grouped", true, 0)] }
-        for (name, usesAVX2, product) in ways {
+        var ways = [("Swift", false, blockwise, CPUBackend.WinogradTiles.four)]
+        if WinogradConvolution.avx2KernelsAvailable {
+            for tiles in [CPUBackend.WinogradTiles.four, .six] {
+                ways += [("AVX2 \(tiles) blockwise", true, Int.max, tiles), ("AVX2 \(tiles) grouped", true, 0, tiles)]
+            }
+        }
+        for (name, usesAVX2, product, tiles) in ways {
             (WinogradConvolution.usesAVX2Kernels, WinogradConvolution.blockwiseChannelProduct) = (usesAVX2, product)
-            body(name)
+            body(name, CPUBackend(gradientPrecision: .float32, winograd: .always, winogradTiles: tiles))
         }
     }
 
     func testForwardMatchesTheDefinitionWithBiasAndReLU() {
         // 32 outputs run on the AVX2 kernels where the CPU has them; 24 (not a multiple of 16) in Swift.
-        forEachKernel { kernel in
+        forEachKernel { kernel, winograd in
             for (index, padding) in paddings.enumerated() {
                 for ((height, width), outputs) in [((11, 9), 32), ((4, 4), 24), ((3, 5), 32), ((7, 13), 24)] {
                     let shape = [2, 16, height, width]
@@ -51,10 +55,10 @@ final class WinogradTests: XCTestCase {
     }
 
     func testInputGradientMatchesTheDefinition() {
-        forEachKernel { kernel in inputGradientMatchesTheDefinition(kernel) }
+        forEachKernel { kernel, winograd in inputGradientMatchesTheDefinition(kernel, winograd) }
     }
 
-    private func inputGradientMatchesTheDefinition(_ kernel: String) {
+    private func inputGradientMatchesTheDefinition(_ kernel: String, _ winograd: CPUBackend) {
         for (index, padding) in paddings.enumerated() {
             let shape = [2, 16, 10, 7]
             let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
@@ -81,7 +85,7 @@ final class WinogradTests: XCTestCase {
     }
 
     func testWeightGradientMatchesTheDefinition() {
-        forEachKernel { kernel in
+        forEachKernel { kernel, winograd in
             for (index, padding) in paddings.enumerated() {
                 let shape = [2, 16, 10, 7]
                 let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
@@ -111,13 +115,13 @@ final class WinogradTests: XCTestCase {
 
     func testInputGradientThroughAReLUMaskIsTheMaskedOnes() {
         // On the AVX2 kernels the mask is applied as dy is read; it must equal masking first.
-        forEachKernel { kernel in
+        forEachKernel { kernel, winograd in
             for padding in paddings {
                 let shape = [2, 16, 9, 11]
                 let geometry = WindowGeometry(kernelHeight: 3, kernelWidth: 3, padding: padding)
                 let outputShape = [2, 32, geometry.outputHeight(9), geometry.outputWidth(11)]
                 let blocked = { (values: [Float]) in
-                    self.winograd.reorder(self.winograd.upload(values, shape: outputShape), to: .channelsBlocked8)
+                    winograd.reorder(winograd.upload(values, shape: outputShape), to: .channelsBlocked8)
                 }
                 let dy = blocked(randomValues(outputShape.reduce(1, *), seed: 30))
                 let mask = winograd.reluMask(blocked(randomValues(outputShape.reduce(1, *), seed: 31)))
@@ -135,15 +139,43 @@ final class WinogradTests: XCTestCase {
     func testGradientsByFiniteDifferences() {
         let saved = Backend.current
         defer { Backend.current = saved }
-        Backend.current = winograd
         // 16 → 16 channels: forward and input gradient both on the AVX2 kernels where the CPU has them.
-        let x = randomTensor([1, 16, 6, 5], layout: .channelsBlocked8, seed: 6)
-        let w = randomTensor([16, 16, 3, 3], seed: 7), b = randomTensor([16], seed: 8)
-        forEachKernel { _ in
+        // The convolution is linear in each input, so central differences are exact at any step:
+        // a long one keeps 6×6 tiles' rounding (a few 1e-6 of the outputs) out of the difference.
+        forEachKernel { _, winograd in
+            Backend.current = winograd
+            let x = randomTensor([1, 16, 6, 5], layout: .channelsBlocked8, seed: 6)
+            let w = randomTensor([16, 16, 3, 3], seed: 7), b = randomTensor([16], seed: 8)
             for padding in paddings {
-                assertGradientsMatch([x, w, b]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: padding) }
+                assertGradientsMatch([x, w, b], step: 0.25) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: padding) }
             }
         }
+    }
+
+    func testCheaperTilesAreSixOnManyPixelsAndFourOnFew() {
+        // VGG-19's layers at 512×354: 6×6 at full size, halved and quartered; 4×4 at an eighth and
+        // a sixteenth, where the 6×6 filters' larger transform outweighs the fewer products.
+        for (height, width, tile) in [(354, 512, 6), (177, 256, 6), (88, 128, 6), (44, 64, 4), (22, 32, 4)] {
+            XCTAssertEqual(WinogradConvolution.tile(outputHeight: height, outputWidth: width, avx2: true, choice: .cheaper),
+                           tile, "\(height)×\(width)")
+        }
+        XCTAssertEqual(WinogradConvolution.tile(outputHeight: 354, outputWidth: 512, avx2: false, choice: .six), 4)
+        XCTAssertEqual(WinogradConvolution.tile(outputHeight: 22, outputWidth: 32, avx2: true, choice: .six), 6)
+        XCTAssertEqual(WinogradConvolution.tile(outputHeight: 354, outputWidth: 512, avx2: true, choice: .four), 4)
+        // And the choice reaches the kernels: on 96×96 `.cheaper` computes what `.six` does, bit
+        // for bit, and not what `.four` does.
+        guard WinogradConvolution.usesAVX2Kernels else { return }
+        let shape = [1, 32, 96, 96]
+        let (x, w) = (randomValues(shape.reduce(1, *), seed: 13), randomValues(32 * 32 * 9, seed: 14))
+        let outputs = [CPUBackend.WinogradTiles.cheaper, .six, .four].map { tiles in
+            let backend = CPUBackend(gradientPrecision: .float32, winograd: .always, winogradTiles: tiles)
+            let y = backend.convolution(backend.reorder(backend.upload(x, shape: shape), to: .channelsBlocked8),
+                                        weight: backend.upload(w, shape: [32, 32, 3, 3]), bias: nil,
+                                        geometry: WindowGeometry(kernel: 3, padding: 1), applyingReLU: false)
+            return backend.download(y)
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertNotEqual(outputs[0], outputs[2])
     }
 
     func testWhereFasterTakesOnlyWideConvolutionsOfManyTiles() {
