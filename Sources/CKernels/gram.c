@@ -86,16 +86,23 @@ INLINE AVX2 void backward_run(const float *s, const float *f, long channels, lon
 
 AVX2 void ck_gram_backward_blocked(const float *s, const float *f, long channels, long pixels, long pixel_begin,
                                    long pixel_end, float scale, float *dx) {
-    for (long block = 0; block < channels / 8; block += 2) {
-        const int pair = channels / 8 - block >= 2;
-        long p = pixel_begin;
-        for (; p + 6 <= pixel_end; p += 6) {
-            if (pair) backward_run(s, f, channels, pixels, block, p, scale, dx, 2, 6);
-            else backward_run(s, f, channels, pixels, block, p, scale, dx, 1, 6);
-        }
-        for (; p < pixel_end; p++) {
-            if (pair) backward_run(s, f, channels, pixels, block, p, scale, dx, 2, 1);
-            else backward_run(s, f, channels, pixels, block, p, scale, dx, 1, 1);
+    // Every pair of output blocks reads all of F's channels at its pixels: in chunks of about
+    // 192 KB of F, so that the pairs after the first find them in this core's L2.
+    long chunk = 49152 / channels / 6 * 6;
+    if (chunk < 6) chunk = 6;
+    for (long start = pixel_begin; start < pixel_end; start += chunk) {
+        const long end = start + chunk < pixel_end ? start + chunk : pixel_end;
+        for (long block = 0; block < channels / 8; block += 2) {
+            const int pair = channels / 8 - block >= 2;
+            long p = start;
+            for (; p + 6 <= end; p += 6) {
+                if (pair) backward_run(s, f, channels, pixels, block, p, scale, dx, 2, 6);
+                else backward_run(s, f, channels, pixels, block, p, scale, dx, 1, 6);
+            }
+            for (; p < end; p++) {
+                if (pair) backward_run(s, f, channels, pixels, block, p, scale, dx, 2, 1);
+                else backward_run(s, f, channels, pixels, block, p, scale, dx, 1, 1);
+            }
         }
     }
 }
