@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// `0..<count` cut into contiguous ranges, one per task: a single range when the work is
 /// too small to be worth spreading over the cores.
@@ -13,36 +14,35 @@ private func chunks(of count: Int) -> [Range<Int>] {
 /// spinning against a second pool of threads.
 private typealias GOMPParallel = @convention(c) (
     @convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
-private typealias OMPQuery = @convention(c) () -> Int32
 
 private struct OpenMP {
     let parallel: GOMPParallel
-    let threadNumber: OMPQuery
-    let threadCount: OMPQuery
 
-    /// libgomp's functions if the process has them loaded (oneDNN built with GNU OpenMP), else nil.
+    /// libgomp's entry point if the process has it loaded (oneDNN built with GNU OpenMP), else nil.
     static let runtime: OpenMP? = {
-        let process = dlopen(nil, RTLD_NOW)
-        guard let parallel = dlsym(process, "GOMP_parallel"), let number = dlsym(process, "omp_get_thread_num"),
-              let count = dlsym(process, "omp_get_num_threads") else { return nil }
-        return OpenMP(parallel: unsafeBitCast(parallel, to: GOMPParallel.self),
-                      threadNumber: unsafeBitCast(number, to: OMPQuery.self),
-                      threadCount: unsafeBitCast(count, to: OMPQuery.self))
+        guard let parallel = dlsym(dlopen(nil, RTLD_NOW), "GOMP_parallel") else { return nil }
+        return OpenMP(parallel: unsafeBitCast(parallel, to: GOMPParallel.self))
     }()
 }
 
 /// One parallel loop, as `runRegion` receives it on every thread of the team.
-private struct Region {
+private struct Region: ~Copyable {
     let ranges: [Range<Int>]
     let body: (Range<Int>) -> Void
-    let runtime: OpenMP
+    /// The next range not yet taken.
+    let next: Atomic<Int>
 }
 
-/// Each OpenMP thread takes every `threads`-th range, starting at its own number.
+/// Each OpenMP thread takes the next range not yet taken until none is left: a thread slowed
+/// by the host (or given the heavier ranges) leaves more of them to the others, instead of
+/// the others spinning at the end of the region.
 private func runRegion(_ context: UnsafeMutableRawPointer?) {
-    let region = context!.assumingMemoryBound(to: Region.self).pointee
-    let (thread, threads) = (Int(region.runtime.threadNumber()), Int(region.runtime.threadCount()))
-    for index in stride(from: thread, to: region.ranges.count, by: threads) { region.body(region.ranges[index]) }
+    let region = context!.assumingMemoryBound(to: Region.self)
+    while true {
+        let index = region.pointee.next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard index < region.pointee.ranges.count else { return }
+        region.pointee.body(region.pointee.ranges[index])
+    }
 }
 
 /// Runs `body` over every range, on OpenMP's threads where oneDNN uses OpenMP, else Dispatch's.
@@ -51,7 +51,7 @@ private func forEachRange(_ ranges: [Range<Int>], _ body: (Range<Int>) -> Void) 
         return DispatchQueue.concurrentPerform(iterations: ranges.count) { body(ranges[$0]) }
     }
     withoutActuallyEscaping(body) { body in
-        var region = Region(ranges: ranges, body: body, runtime: runtime)
+        var region = Region(ranges: ranges, body: body, next: Atomic(0))
         withUnsafeMutablePointer(to: &region) { runtime.parallel(runRegion, $0, 0, 0) }
     }
 }

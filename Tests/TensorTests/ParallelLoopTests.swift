@@ -23,4 +23,17 @@ final class ParallelLoopTests: XCTestCase {
         backend.axpy(2, a, sum)
         XCTAssertEqual(sum.toArray(), zip(va, vb).map { $0 + $1 + 2 * $0 })
     }
+
+    func testTasksOfUnequalLengthRunOnceEach() {
+        // Threads take tasks as they free up: the long first tasks must not make any run twice or never.
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        parallelTasks(64) { task in
+            var sum = 0.0
+            for k in 0..<(task < 4 ? 200_000 : 1_000) { sum += Double(k) }  // each task writes only its own slot
+            counts[task] += sum > 0 ? 1 : 0
+        }
+        XCTAssertEqual(Array(counts), [Int](repeating: 1, count: 64))
+    }
 }
