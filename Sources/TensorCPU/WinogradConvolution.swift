@@ -35,13 +35,16 @@ enum WinogradConvolution {
     /// core (AVX2 kernels): their 36 filter matrices (≤ 2.4 MB) are read again for every block.
     /// Tests lower it to check the other way.
     nonisolated(unsafe) static var blockwiseChannelProduct = 128 * 128
-    /// A core's transformed inputs and products of one block take about this many bytes (L2).
-    static let blockBytes = 320 << 10
+    /// A core's transformed inputs and products of one block take about this many bytes (L2 and
+    /// more): every block reads all the filters again, so 6×6 tiles (64 positions) with 320 KB
+    /// made blocks of 6 tiles at 64 channels, and the filters' traffic as large as the products'.
+    static let blockBytes = 640 << 10
 
     /// The side of the output tiles for an `outputHeight`×`outputWidth` output: as `choice` asks
-    /// on the AVX2 kernels; 4 on the portable path.
+    /// on the AVX2 kernels; 4 on the portable path, and where convolutions are to stay near
+    /// direct ones (`ConvolutionAccuracy.nearDirect`: 6×6 tiles round about twice as much).
     static func tile(outputHeight: Int, outputWidth: Int, avx2: Bool, choice: CPUBackend.WinogradTiles) -> Int {
-        guard avx2 else { return 4 }
+        guard avx2, ConvolutionAccuracy.current == .standard else { return 4 }
         switch choice {
         case .four: return 4
         case .six: return 6

@@ -162,6 +162,9 @@ final class WinogradTests: XCTestCase {
         XCTAssertEqual(WinogradConvolution.tile(outputHeight: 354, outputWidth: 512, avx2: false, choice: .six), 4)
         XCTAssertEqual(WinogradConvolution.tile(outputHeight: 22, outputWidth: 32, avx2: true, choice: .six), 6)
         XCTAssertEqual(WinogradConvolution.tile(outputHeight: 354, outputWidth: 512, avx2: true, choice: .four), 4)
+        withConvolutionAccuracy(.nearDirect) {
+            XCTAssertEqual(WinogradConvolution.tile(outputHeight: 354, outputWidth: 512, avx2: true, choice: .six), 4)
+        }
         // And the choice reaches the kernels: on 96×96 `.cheaper` computes what `.six` does, bit
         // for bit, and not what `.four` does.
         guard WinogradConvolution.usesAVX2Kernels else { return }
