@@ -141,7 +141,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: """
         Run every convolution directly, as PyTorch does. By default the wide 3×3 ones run by \
         Winograd's algorithm on CPUs without AVX-512 (AdaIN steps in about 60% of the time); their \
-        values differ from direct convolution by about 1e-6 (relative). Adam amplifies any such \
+        values differ from direct convolution by about 1e-5 (relative). Adam amplifies any such \
         difference: PyTorch's own AdaIN run from photos scaled by 1 + 1e-6 ends 13% away from it \
         after 10 steps. Only direct convolutions follow PyTorch's path step for step, for a while.
         """)

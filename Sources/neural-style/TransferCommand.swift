@@ -157,9 +157,9 @@ struct TransferCommand: ParsableCommand {
 
     @Flag(help: """
         Run the wide 3×3 convolutions by Winograd's algorithm where oneDNN has none (CPUs without \
-        AVX-512): iterations in under half the time (512×384 on a 2-core AMD Zen 3: 0.83 s instead of 1.81 s). Their values then differ from direct convolution by \
-        about 1e-6 (relative), which L-BFGS amplifies into a visibly different path from PyTorch's \
-        in the first iterations (the loss ends within 0.1% of it at 512 px, 100 iterations). Off by \
+        AVX-512): iterations in under half the time (512×384 on a 2-core AMD Zen 3: 0.75 s instead of 1.72 s). Their values then differ from direct convolution by \
+        about 1e-5 (relative), which L-BFGS amplifies into a visibly different path from PyTorch's \
+        in the first iterations (the loss ends within 0.3% of it at 512 px, 100 iterations). Off by \
         default, so that runs follow PyTorch's.
         """)
     var fastConvolutions = false
