@@ -32,7 +32,7 @@ enum WinogradConvolution {
     /// many bytes, which bounds the extra memory and keeps a group's matrices in the caches.
     static let groupBytes = 8 << 20
     /// Convolutions with at most this many input × output channels run block by block on each
-    /// core (AVX2 kernels): their 36 filter matrices (≤ 2.4 MB) are read again for every block.
+    /// core (AVX2 kernels): their 36 or 64 filter matrices (≤ 2.4 or 4.2 MB) are read again for every block.
     /// Tests lower it to check the other way.
     nonisolated(unsafe) static var blockwiseChannelProduct = 128 * 128
     /// A core's transformed inputs and products of one block take about this many bytes (L2 and
