@@ -60,8 +60,8 @@ enum WinogradConvolution {
     /// What transforming a position's filters (and reading them back for its product) costs, in
     /// tiles' products at that position: both grow with inputs × outputs, so the cost of a tiling
     /// is about positions × (tiles + this). Fitted to `neural-style-bench winograd --compare-tiles`
-    /// on a 2-core Zen 3: 6×6 over 4×4 took 0.85–0.94 at VGG-19's 32- to 256-channel layers of
-    /// 512×354, 1.1–1.2 at 44×64 and 1.3–1.4 at 22×32 (512 channels).
+    /// on a 2-core Zen 3 (six runs): 6×6 over 4×4 took 0.77–0.99 at VGG-19's 64- to 256-channel
+    /// layers of 512×354 (0.86–1.06 at 32 channels), 1.02–1.26 at 44×64 and 1.21–1.47 at 22×32.
     static let filterCostInTiles = 73
 
     /// Whether this CPU has AVX2 and FMA, which `CWinograd`'s kernels need.
