@@ -73,14 +73,15 @@ struct ConvolutionBenchmark: ParsableCommand {
                     }
                 }
             }
-            let (a, b) = (outputsOf["winograd"]!, outputsOf["onednn"]!)
-            let scaleOfOutputs = b.map(abs).max()!
-            let largestDifference = zip(a, b).map { abs($0 - $1) }.max()! / scaleOfOutputs
-            let (c, d) = (outputsOf["winograd_weights"]!, outputsOf["onednn_weights"]!)
-            let weightsDifference = zip(c, d).map { abs($0 - $1) }.max()! / d.map(abs).max()!
+            /// The largest difference of `kernel`'s outputs from oneDNN's, relative to their largest value.
+            func difference(_ kernel: String, _ suffix: String = "") -> Double {
+                let (ours, reference) = (outputsOf[kernel + suffix]!, outputsOf["onednn" + suffix]!)
+                return Double(zip(ours, reference).map { abs($0 - $1) }.max()! / reference.map(abs).max()!)
+            }
+            let (largestDifference, weightsDifference) = (difference("winograd"), difference("winograd", "_weights"))
             var line: [String: Any] = ["inputs": inputs, "outputs": outputs, "height": shape[2], "width": shape[3],
-                                       "batch": batch, "largest_relative_difference": Double(largestDifference),
-                                       "weights_largest_relative_difference": Double(weightsDifference)]
+                                       "batch": batch, "largest_relative_difference": largestDifference,
+                                       "weights_largest_relative_difference": weightsDifference]
             for (key, values) in results { line[key] = values.sorted()[values.count / 2] }
             line["forward_ratio"] = (line["winograd_forward_s"] as! Double) / (line["onednn_forward_s"] as! Double)
             line["backward_ratio"] = (line["winograd_backward_s"] as! Double) / (line["onednn_backward_s"] as! Double)
@@ -89,9 +90,8 @@ struct ConvolutionBenchmark: ParsableCommand {
                 for pass in ["forward", "backward"] {
                     line["six_over_four_\(pass)"] = (line["six_\(pass)_s"] as! Double) / (line["four_\(pass)_s"] as! Double)
                 }
-                let (four, six) = (outputsOf["four"]!, outputsOf["six"]!)
-                line["six_largest_relative_difference"] = Double(zip(six, b).map { abs($0 - $1) }.max()! / scaleOfOutputs)
-                line["four_largest_relative_difference"] = Double(zip(four, b).map { abs($0 - $1) }.max()! / scaleOfOutputs)
+                line["six_largest_relative_difference"] = difference("six")
+                line["four_largest_relative_difference"] = difference("four")
             }
             let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
