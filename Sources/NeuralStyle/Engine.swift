@@ -1,5 +1,7 @@
+import Foundation
 import Tensor
 import TensorCPU
+import TensorCUDA
 
 /// How gradients go through convolutions and Gram matrices: `.bfloat16` (AMX tiles where the
 /// CPU has them; losses keep f32-level accuracy) or `.float32` throughout.
@@ -19,4 +21,52 @@ public typealias WinogradUse = CPUBackend.WinogradUse
 /// replacing any other.
 public func prepareComputeBackend(gradientPrecision: GradientPrecision, winograd: WinogradUse = .whereFaster) {
     Backend.current = CPUBackend(gradientPrecision: gradientPrecision, winograd: winograd)
+}
+
+/// A device to compute on, as `--device` names it.
+public enum ComputeDevice: Equatable, Sendable {
+    /// The best device present: today the CPU (the CUDA backend does not compute yet).
+    case auto
+    /// The CPU.
+    case cpu
+    /// NVIDIA GPU number N (`cuda:N`, 0 for plain `cuda`).
+    case cuda(Int)
+}
+
+/// Installs the backend of `device` (the CPU's with `gradientPrecision` and `winograd`), or
+/// throws one line saying why that device cannot be used here (no driver, library or GPU).
+public func prepareComputeBackend(device: ComputeDevice, gradientPrecision: GradientPrecision = .bfloat16,
+                                  winograd: WinogradUse = .whereFaster) throws {
+    switch device {
+    case .auto, .cpu:
+        prepareComputeBackend(gradientPrecision: gradientPrecision, winograd: winograd)
+    case .cuda(let ordinal):
+        let gpu: CUDADeviceInfo
+        do {
+            gpu = try CUDASystem.probe().device(ordinal)
+        } catch {
+            throw StyleTransferError.badOption("--device cuda:\(ordinal): \(error)")
+        }
+        throw StyleTransferError.badOption("--device cuda:\(ordinal): \(gpu.name) is here, but this build's CUDA "
+                                           + "backend does not compute yet; use --device cpu")
+    }
+}
+
+/// Each device of this machine in one line, for `neural-style devices`: the CPU, then each
+/// NVIDIA GPU with the CUDA libraries found, or why CUDA cannot be used.
+public func describeComputeDevices() -> [String] {
+    var lines = ["cpu: " + CPUBackend.processorDescription]
+    do {
+        let system = try CUDASystem.probe()
+        for gpu in system.devices {
+            lines.append("cuda:\(gpu.ordinal): \(gpu.name), "
+                         + String(format: "%.1f GiB", Double(gpu.memoryBytes) / Double(1 << 30))
+                         + ", compute capability \(gpu.computeCapability.major).\(gpu.computeCapability.minor)")
+        }
+        lines.append("cuda: driver CUDA \(system.driverVersion.major).\(system.driverVersion.minor); "
+                     + system.libraries.joined(separator: ", "))
+    } catch {
+        lines.append("cuda: none (\(error))")
+    }
+    return lines
 }

@@ -17,7 +17,7 @@ struct NeuralStyleCommand: ParsableCommand {
             """,
         version: version,
         subcommands: [TransferCommand.self, TrainCommand.self, StylizeCommand.self, ModelCommand.self,
-                      WeightsCommand.self, ServeForwardCommand.self],
+                      WeightsCommand.self, DevicesCommand.self, ServeForwardCommand.self],
         defaultSubcommand: TransferCommand.self)
 
     /// Parses and runs like ArgumentParser's own `main`, except that a command line it cannot

@@ -202,7 +202,7 @@ struct StylizeCommand: ParsableCommand {
         if let size, size < 1 { throw StyleTransferError.badOption("--size must be positive") }
         guard batchSize >= 1 else { throw StyleTransferError.badOption("--batch-size must be positive") }
         guard (1...100).contains(jpegQuality) else { throw StyleTransferError.badOption("--jpeg-quality must be 1-100") }
-        deviceOption.install()
+        try deviceOption.install()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
             throw ImageError.unreadable(path: input, reason: "no such file or folder")

@@ -208,7 +208,7 @@ struct TrainCommand: ParsableCommand {
         guard !(exactConvolutions && fastConvolutions) else {
             throw StyleTransferError.badOption("give --exact-convolutions or --fast-convolutions, not both")
         }
-        deviceOption.install(winograd: exactConvolutions ? .never : .whereFaster)
+        try deviceOption.install(winograd: exactConvolutions ? .never : .whereFaster)
         if newStyles != nil {
             guard style == nil else { throw StyleTransferError.badOption("give --style or --new-styles, not both") }
             guard arbitrary == nil else { throw StyleTransferError.badOption("--new-styles is not for --arbitrary") }

@@ -197,7 +197,7 @@ struct TransferCommand: ParsableCommand {
         try GatysMemory(options: options, architecture: model)
             .check(content: (contentImage.width, contentImage.height), styles: styleImages.map { ($0.width, $0.height) },
                    budget: BufferPool.shared.budget)
-        deviceOption.install(gradientPrecision: precision, winograd: fastConvolutions ? .whereFaster : .never)
+        try deviceOption.install(gradientPrecision: precision, winograd: fastConvolutions ? .whereFaster : .never)
         let network = try VGG.load(architecture: model, path: weights, pooling: options.pooling)
         let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
         let outputs = try RunOutputs(command: self, levels: levels,

@@ -57,7 +57,7 @@ final class CommandLineTests: CommandLineTestCase {
 
     func testHelpDocumentsEveryDefault() {
         let overview = run(["--help"]).stdout
-        for subcommand in ["transfer (default)", "train", "stylize", "model", "weights"] {
+        for subcommand in ["transfer (default)", "train", "stylize", "model", "weights", "devices"] {
             XCTAssertTrue(overview.contains(subcommand), "the overview lacks \(subcommand)")
         }
         let training = run(["train", "--help"]).stdout
