@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Tensor", swiftSettings: swift5),
         .target(name: "TensorCPU", dependencies: ["Tensor", "CDNNL", "CWinograd", "CNarrowConvolution", "CKernels"], swiftSettings: swift5),
         // NVIDIA's libraries are opened at run time: nothing of CUDA is needed to build or to run on the CPU.
-        .target(name: "TensorCUDA", swiftSettings: swift5),
+        .target(name: "TensorCUDA", dependencies: ["Tensor"], swiftSettings: swift5),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift5),
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: swift5),
         .target(name: "NeuralStyle",
@@ -37,7 +37,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         .executableTarget(name: "neural-style-bench",
-                          dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "Models", "Imaging",
+                          dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "TensorCUDA", "Models", "Imaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         // The web app (`neural-style serve`), its own executable so that the CLI builds without a web server.
@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TensorTestSupport", dependencies: ["Tensor", "TensorCPU"], path: "Tests/TensorTestSupport",
                 swiftSettings: swift5),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorCPU", "TensorTestSupport"], swiftSettings: swift5),
-        .testTarget(name: "TensorCUDATests", dependencies: ["TensorCUDA"], swiftSettings: swift5),
+        .testTarget(name: "TensorCUDATests", dependencies: ["TensorCUDA", "Tensor"], swiftSettings: swift5),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")], swiftSettings: swift5),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCPU"],
                     resources: [.copy("Fixtures")], swiftSettings: swift5),

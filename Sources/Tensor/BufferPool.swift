@@ -27,12 +27,40 @@ public final class BufferPool {
 
     /// Most bytes the pool keeps obtained from the system while idle buffers can be freed instead.
     public let budget: Int
+    /// Where its buffers come from.
+    public let memory: Memory
 
-    /// A pool that frees idle buffers rather than grow past `budget` bytes.
-    public init(budget: Int) { self.budget = budget }
+    /// Where a pool's buffers come from: the host's memory, or a device's (a backend's own
+    /// allocator, e.g. CUDA's; the pointers then address device memory and are never read on
+    /// the host). Device allocations are slow at any size, so a device pool keeps every buffer.
+    public struct Memory: Sendable {
+        /// Whether the buffers are host memory.
+        public let isHost: Bool
+        let allocate: @Sendable (Int) -> UnsafeMutableRawPointer
+        let free: @Sendable (UnsafeMutableRawPointer) -> Void
 
-    /// Buffers below this size go straight to malloc; the allocator serves them well.
+        /// A device's memory: `allocate(bytes)` returns a new buffer (or stops the program with a
+        /// message when the device has no more), `free` gives one back.
+        public init(device allocate: @escaping @Sendable (Int) -> UnsafeMutableRawPointer,
+                    free: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
+            (isHost, self.allocate, self.free) = (false, allocate, free)
+        }
+
+        private init() {
+            (isHost, allocate, free) = (true, BufferPool.allocate, { Foundation.free($0) })
+        }
+
+        /// The host's memory, 64-byte aligned.
+        public static let host = Memory()
+    }
+
+    /// A pool of `memory`'s buffers that frees idle ones rather than grow past `budget` bytes.
+    public init(budget: Int, memory: Memory = .host) { (self.budget, self.memory) = (budget, memory) }
+
+    /// Host buffers below this size go straight to malloc; the allocator serves them well.
     private static let minimumPooledBytes = 1 << 16
+
+    private func pooled(_ bytes: Int) -> Bool { bytes >= BufferPool.minimumPooledBytes || !memory.isHost }
     private var idle: [Int: [UnsafeMutableRawPointer]] = [:]
     private var capacities: [UnsafeMutableRawPointer: Int] = [:]
     private let lock = NSLock()
@@ -43,7 +71,7 @@ public final class BufferPool {
 
     /// A 64-byte-aligned buffer of at least `bytes` bytes.
     public func take(_ bytes: Int) -> UnsafeMutableRawPointer {
-        guard bytes >= BufferPool.minimumPooledBytes else { return BufferPool.allocate(bytes) }
+        guard pooled(bytes) else { return memory.allocate(bytes) }
         lock.lock()
         defer { lock.unlock() }
         let capacity = idle[bytes]?.isEmpty == false ? bytes
@@ -53,7 +81,7 @@ public final class BufferPool {
             pointer = idle[capacity]!.removeLast()
         } else {
             releaseIdleBuffers(toFit: bytes)
-            pointer = BufferPool.allocate(bytes)
+            pointer = memory.allocate(bytes)
             capacities[pointer] = bytes
             bytesAllocated += bytes
         }
@@ -63,12 +91,12 @@ public final class BufferPool {
     }
 
     deinit {
-        for buffers in idle.values { buffers.forEach { free($0) } }
+        for buffers in idle.values { buffers.forEach(memory.free) }
     }
 
     /// Takes back a buffer that `take(bytes)` returned.
     public func give(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-        guard bytes >= BufferPool.minimumPooledBytes else { return free(pointer) }
+        guard pooled(bytes) else { return memory.free(pointer) }
         lock.lock()
         defer { lock.unlock() }
         let capacity = capacities[pointer]!
@@ -82,7 +110,7 @@ public final class BufferPool {
             while bytesAllocated + bytes > budget, let pointer = idle[capacity]?.popLast() {
                 capacities[pointer] = nil
                 bytesAllocated -= capacity
-                free(pointer)
+                memory.free(pointer)
             }
         }
     }

@@ -1,6 +1,7 @@
 /// NVIDIA's driver API (libcuda.so.1), the functions the CUDA backend calls, looked up at run
-/// time: devices, contexts, memory, modules and kernel launches.
-final class CUDADriver {
+/// time: devices, contexts, memory, modules and kernel launches. Immutable once loaded, so any
+/// thread may call it.
+final class CUDADriver: @unchecked Sendable {
     typealias Result = Int32
     typealias Device = Int32
     typealias DevicePointer = UInt64

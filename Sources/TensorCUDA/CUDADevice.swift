@@ -1,0 +1,112 @@
+import Tensor
+
+/// One GPU ready to compute: its primary context current on this thread, the backend's kernels
+/// compiled for it by NVRTC and loaded, and its memory handed out through a `BufferPool` (the
+/// caching allocator: buffers are kept and reused, never given back to the driver mid-run).
+public final class CUDADevice {
+    /// The GPU.
+    public let info: CUDADeviceInfo
+    /// Its memory, for `Storage(count:pool:)`.
+    public let pool: BufferPool
+    let driver: CUDADriver
+    private var functions: [String: OpaquePointer] = [:]
+
+    /// Threads per block of every launch (the reductions' `REDUCTION_THREADS`).
+    static let threadsPerBlock = 256
+    /// Most blocks of a grid-stride launch: enough to fill any current GPU several times over.
+    static let maximumBlocks = 4096
+
+    /// Opens GPU `ordinal`; throws one line naming what is missing (driver, GPU, NVRTC) or failed.
+    public init(ordinal: Int) throws {
+        let driver = try CUDADriver()
+        let devices = try driver.devices()
+        guard devices.indices.contains(ordinal) else {
+            throw CUDAError("no GPU cuda:\(ordinal): the NVIDIA driver sees \(devices.count)")
+        }
+        info = devices[ordinal]
+        var device: CUDADriver.Device = 0
+        try driver.check(driver.device(&device, Int32(ordinal)), "cuDeviceGet")
+        var context: OpaquePointer?
+        try driver.check(driver.retainPrimaryContext(&context, device), "cuDevicePrimaryCtxRetain")
+        try driver.check(driver.setCurrentContext(context), "cuCtxSetCurrent")
+        let ptx = try NVRTC().compile(CUDAKernelSources.source, name: "kernels", architecture: info.computeCapability)
+        var module: OpaquePointer?
+        try ptx.withCString { try driver.check(driver.loadModule(&module, $0), "cuModuleLoadData") }
+        for name in CUDAKernelSources.kernelNames {
+            var function: OpaquePointer?
+            try driver.check(driver.moduleFunction(&function, module!, name), "cuModuleGetFunction(\(name))")
+            functions[name] = function
+        }
+        self.driver = driver
+        let gpu = "cuda:\(ordinal)"
+        pool = BufferPool(budget: Int(Double(info.memoryBytes) * 0.9), memory: .init(device: { bytes in
+            var address: CUDADriver.DevicePointer = 0
+            let result = driver.allocate(&address, max(bytes, 256))
+            guard result == 0, let pointer = UnsafeMutableRawPointer(bitPattern: UInt(address)) else {
+                fatalError("\(gpu): cannot allocate \(bytes) bytes of GPU memory (CUDA error \(result))")
+            }
+            return pointer
+        }, free: { pointer in
+            _ = driver.free(CUDADriver.DevicePointer(UInt(bitPattern: pointer)))
+        }))
+    }
+
+    /// One argument of a kernel, as its parameter's C type.
+    public enum Argument {
+        /// A device buffer (`float *`, `double *`, …), or null.
+        case buffer(UnsafeMutableRawPointer?)
+        /// `float`.
+        case float(Float)
+        /// `int`.
+        case int(Int32)
+        /// `long long`.
+        case long(Int)
+    }
+
+    /// Runs kernel `name` with `arguments` on `blocks` blocks of `threadsPerBlock` threads, or, by
+    /// default, on enough blocks for one thread per element of `elements` (capped: the kernels
+    /// loop grid-stride).
+    public func launch(_ name: String, elements: Int = 0, blocks: Int? = nil, _ arguments: [Argument]) throws {
+        guard let function = functions[name] else { throw CUDAError("no kernel \(name)") }
+        let blocks = blocks ?? max(1, min(Self.maximumBlocks, (elements + Self.threadsPerBlock - 1) / Self.threadsPerBlock))
+        // cuLaunchKernel reads each argument through a pointer to a copy of it.
+        let values = arguments.map { _ in UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8) }
+        defer { values.forEach { $0.deallocate() } }
+        for (value, argument) in zip(values, arguments) {
+            switch argument {
+            case .buffer(let pointer): value.storeBytes(of: pointer, as: UnsafeMutableRawPointer?.self)
+            case .float(let x): value.storeBytes(of: x, as: Float.self)
+            case .int(let x): value.storeBytes(of: x, as: Int32.self)
+            case .long(let x): value.storeBytes(of: Int64(x), as: Int64.self)
+            }
+        }
+        var parameters: [UnsafeMutableRawPointer?] = values
+        try driver.check(driver.launch(function, UInt32(blocks), 1, 1, UInt32(Self.threadsPerBlock), 1, 1, 0, nil,
+                                       &parameters, nil), "cuLaunchKernel(\(name))")
+    }
+
+    /// Waits for every launch so far.
+    public func synchronize() throws { try driver.check(driver.synchronize(), "cuCtxSynchronize") }
+
+    /// A new device storage holding `values`.
+    public func upload(_ values: [Float]) throws -> Storage {
+        let storage = Storage(count: values.count, pool: pool)
+        try values.withUnsafeBytes { bytes in
+            try driver.check(driver.copyToDevice(address(storage.pointer), bytes.baseAddress!, bytes.count), "cuMemcpyHtoD")
+        }
+        return storage
+    }
+
+    /// The values of device storage `storage` (after every launch so far).
+    public func download(_ storage: Storage) throws -> [Float] {
+        var values = [Float](repeating: 0, count: storage.count)
+        try values.withUnsafeMutableBytes { bytes in
+            try driver.check(driver.copyToHost(bytes.baseAddress!, address(storage.pointer), bytes.count), "cuMemcpyDtoH")
+        }
+        return values
+    }
+
+    private func address(_ pointer: UnsafeMutablePointer<Float>) -> CUDADriver.DevicePointer {
+        CUDADriver.DevicePointer(UInt(bitPattern: pointer))
+    }
+}
