@@ -85,6 +85,36 @@ public final class CUDADevice {
                                        &parameters, nil), "cuLaunchKernel(\(name))")
     }
 
+    /// cuBLAS on this device, loaded on first use.
+    func cublas() throws -> CUBLAS {
+        if let blas { return blas }
+        let loaded = try CUBLAS()
+        blas = loaded
+        return loaded
+    }
+    private var blas: CUBLAS?
+
+    /// cuDNN on this device, loaded on first use.
+    func cudnn() throws -> CUDNN {
+        if let dnn { return dnn }
+        let loaded = try CUDNN()
+        dnn = loaded
+        return loaded
+    }
+    private var dnn: CUDNN?
+
+    /// `body` given a device buffer of at least `bytes` bytes (or nil for none), from the pool.
+    func withWorkspace<T>(_ body: ((Int) -> UnsafeMutableRawPointer?) throws -> T) rethrows -> T {
+        var buffers: [Storage] = []
+        defer { withExtendedLifetime(buffers) {} }
+        return try body { bytes in
+            guard bytes > 0 else { return nil }
+            let storage = Storage(count: (bytes + 3) / 4, pool: self.pool)
+            buffers.append(storage)
+            return UnsafeMutableRawPointer(storage.pointer)
+        }
+    }
+
     /// Waits for every launch so far.
     public func synchronize() throws { try driver.check(driver.synchronize(), "cuCtxSynchronize") }
 

@@ -1,10 +1,10 @@
 import Foundation
 import Tensor
 
-/// Runs every kernel of `CUDAKernelSources` on a GPU and compares what it computed with the same
-/// arithmetic done here on the CPU, one line per case: the check a GPU machine runs first
-/// (`neural-style-bench cuda-kernels`, and the tests where a GPU is present).
-public enum CUDAKernelCheck {
+/// Runs every kernel of `CUDAKernelSources`, cuBLAS's products and cuDNN's convolutions on a GPU and compares what
+/// they computed with the same arithmetic done here on the CPU, one line per case: the check a
+/// GPU machine runs first (`neural-style-bench cuda-kernels`, and the tests where a GPU is present).
+public final class CUDAKernelCheck {
     /// One kernel on one input: the largest difference from the CPU's values, relative to their
     /// largest magnitude, and the most it may be.
     public struct Result: CustomStringConvertible {
@@ -21,19 +21,39 @@ public enum CUDAKernelCheck {
         }
     }
 
-    /// Every kernel on small inputs of awkward sizes (not multiples of the block size).
+    /// Every kernel on small inputs of awkward sizes (not multiples of the block size), then
+    /// cuBLAS's and cuDNN's operations.
     public static func run(on device: CUDADevice) throws -> [Result] {
-        var results: [Result] = []
-        var random = SeededGenerator(seed: 7)
-        func values(_ count: Int) -> [Float] { (0..<count).map { _ in random.nextGaussian() } }
-        func compare(_ name: String, _ gpu: [Float], _ cpu: [Float], tolerance: Double = 1e-6) {
-            let scale = max(1, cpu.map { abs(Double($0)) }.max() ?? 0)
-            let worst = zip(gpu, cpu).map { $0.isNaN && $1.isNaN ? 0 : abs(Double($0) - Double($1)) }.max() ?? 0
-            results.append(Result(name: name, difference: gpu.count == cpu.count ? worst / scale : .infinity,
-                                  tolerance: tolerance))
-        }
-        func buffer(_ storage: Storage) -> CUDADevice.Argument { .buffer(UnsafeMutableRawPointer(storage.pointer)) }
+        let check = CUDAKernelCheck(device)
+        try check.elementwise()
+        try check.reductions()
+        try check.images()
+        try check.products()
+        try check.convolutions()
+        try device.synchronize()
+        return check.results
+    }
 
+    private let device: CUDADevice
+    private var results: [Result] = []
+    private var random = SeededGenerator(seed: 7)
+
+    private init(_ device: CUDADevice) { self.device = device }
+
+    private func values(_ count: Int) -> [Float] { (0..<count).map { _ in random.nextGaussian() } }
+
+    private func compare(_ name: String, _ gpu: [Float], _ cpu: [Float], tolerance: Double = 1e-6) {
+        let scale = max(1, cpu.map { abs(Double($0)) }.max() ?? 0)
+        let worst = zip(gpu, cpu).map { $0.isNaN && $1.isNaN ? 0 : abs(Double($0) - Double($1)) }.max() ?? 0
+        results.append(Result(name: name, difference: gpu.count == cpu.count ? worst / scale : .infinity,
+                              tolerance: tolerance))
+    }
+
+    private func buffer(_ storage: Storage) -> CUDADevice.Argument { .buffer(UnsafeMutableRawPointer(storage.pointer)) }
+
+    /// Fill, affine, add, axpy, the four binary operations, ReLU and its gradient, the unary
+    /// functions, Adam's update.
+    private func elementwise() throws {
         let n = 10_007
         let (a, b) = (values(n), values(n))
         let (x, y) = (try device.upload(a), try device.upload(b))
@@ -69,17 +89,6 @@ public enum CUDAKernelCheck {
             compare("unary \(name)", try device.download(out), a.map(f), tolerance: name == "tanh" || name == "sigmoid" ? 1e-6 : 0)
         }
 
-        // Reductions: partials per block in double, then one block adds them.
-        let blocks = 37
-        let partials = Storage(count: 2 * blocks, pool: device.pool)  // `blocks` doubles
-        let total = Storage(count: 1, pool: device.pool)
-        try device.launch("dot_partials", blocks: blocks, [buffer(x), buffer(y), buffer(partials), .long(n)])
-        try device.launch("sum_partials", blocks: 1, [buffer(partials), buffer(total), .long(blocks)])
-        compare("dot", try device.download(total), [Float(zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })])
-        try device.launch("absolute_sum_partials", blocks: blocks, [buffer(x), buffer(partials), .long(n)])
-        try device.launch("sum_partials", blocks: 1, [buffer(partials), buffer(total), .long(blocks)])
-        compare("absolute_sum", try device.download(total), [Float(a.reduce(0.0) { $0 + abs(Double($1)) })])
-
         let (m0, v0) = (values(n), values(n).map { $0 * $0 })
         let (parameter, m, v) = (try device.upload(a), try device.upload(m0), try device.upload(v0))
         try device.launch("adam_update", elements: n, [buffer(parameter), buffer(y), buffer(m), buffer(v), .float(0.9),
@@ -93,8 +102,27 @@ public enum CUDAKernelCheck {
         compare("adam_update parameter", try device.download(parameter), p1, tolerance: 1e-5)
         compare("adam_update m", try device.download(m), m1)
         compare("adam_update v", try device.download(v), v1)
+    }
 
-        // Images: 2 planes of 7×9, padded (1, 2, 2, 1), upsampled ×2, instance-normalised.
+    /// Dot product and absolute sum: partials per block in double, then one block adds them.
+    private func reductions() throws {
+        let n = 100_003
+        let (a, b) = (values(n), values(n))
+        let (x, y) = (try device.upload(a), try device.upload(b))
+        let blocks = 37
+        let partials = Storage(count: 2 * blocks, pool: device.pool)  // `blocks` doubles
+        let total = Storage(count: 1, pool: device.pool)
+        try device.launch("dot_partials", blocks: blocks, [buffer(x), buffer(y), buffer(partials), .long(n)])
+        try device.launch("sum_partials", blocks: 1, [buffer(partials), buffer(total), .long(blocks)])
+        compare("dot", try device.download(total), [Float(zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) })])
+        try device.launch("absolute_sum_partials", blocks: blocks, [buffer(x), buffer(partials), .long(n)])
+        try device.launch("sum_partials", blocks: 1, [buffer(partials), buffer(total), .long(blocks)])
+        compare("absolute_sum", try device.download(total), [Float(a.reduce(0.0) { $0 + abs(Double($1)) })])
+    }
+
+    /// Padding in three modes and its gradient, ×2 upsampling and its gradient, instance normalisation.
+    private func images() throws {
+        // 2 planes of 7×9, padded (1, 2, 2, 1).
         let (planes, height, width) = (2, 7, 9)
         let (top, bottom, left, right) = (1, 2, 2, 1)
         let (outHeight, outWidth) = (height + top + bottom, width + left + right)
@@ -177,7 +205,97 @@ public enum CUDAKernelCheck {
             }
         }
         compare("instance_norm (channels: gamma, beta, ReLU)", try device.download(normalised), expectedNorm, tolerance: 1e-5)
-        try device.synchronize()
-        return results
+    }
+
+    /// cuBLAS: every transposition, a batch of 3 sharing one right-hand matrix, TF32 and float32.
+    private func products() throws {
+        let (rows, columns, inner, batch) = (37, 29, 53, 3)
+        let left = values(batch * rows * inner), right = values(inner * columns)
+        let (leftOnDevice, rightOnDevice) = (try device.upload(left), try device.upload(right))
+        let product = Storage(count: batch * rows * columns, pool: device.pool)
+        for (transposingA, transposingB) in [(false, false), (true, false), (false, true), (true, true)] {
+            var expected = [Float](repeating: 0, count: product.count)
+            for entry in 0..<batch {
+                for i in 0..<rows {
+                    for j in 0..<columns {
+                        var total = 0.0
+                        for p in 0..<inner {
+                            let l = left[entry * rows * inner + (transposingA ? p * rows + i : i * inner + p)]
+                            let r = right[transposingB ? j * inner + p : p * columns + j]
+                            total += Double(l) * Double(r)
+                        }
+                        expected[(entry * rows + i) * columns + j] = Float(total)
+                    }
+                }
+            }
+            for (precision, tolerance) in [(CUBLAS.Precision.float32, 1e-5), (.tf32, 3e-3)] {
+                try device.cublas().multiply(UnsafeRawPointer(leftOnDevice.pointer), strideA: rows * inner,
+                                             transposingA: transposingA, UnsafeRawPointer(rightOnDevice.pointer), strideB: 0,
+                                             transposingB: transposingB, into: UnsafeMutableRawPointer(product.pointer),
+                                             m: rows, n: columns, k: inner, batch: batch, precision: precision)
+                compare("cuBLAS \(precision) product\(transposingA ? " Aᵀ" : "")\(transposingB ? " Bᵀ" : "")",
+                        try device.download(product), expected, tolerance: tolerance)
+            }
+        }
+    }
+
+    /// cuDNN: a padded 3×3 convolution and a strided, grouped, unpadded one; forward and both gradients, in float32 and TF32.
+    private func convolutions() throws {
+        let convolutions = [
+            CUDNN.Convolution(input: [2, 6, 9, 11], filters: [5, 6, 3, 3], padding: (1, 1), stride: 1, groups: 1, tf32: false),
+            CUDNN.Convolution(input: [2, 6, 9, 11], filters: [4, 3, 3, 3], padding: (0, 0), stride: 2, groups: 2, tf32: false),
+        ]
+        for base in convolutions {
+            let shape = base.output
+            let xs = values(base.input.reduce(1, *)), ws = values(base.filters.reduce(1, *)), dys = values(shape.reduce(1, *))
+            var (ys, dxs, dws) = ([Double](repeating: 0, count: dys.count), [Double](repeating: 0, count: xs.count),
+                                  [Double](repeating: 0, count: ws.count))
+            let (k, cPerGroup, r, sWidth) = (base.filters[0], base.filters[1], base.filters[2], base.filters[3])
+            let (c, h, w) = (base.input[1], base.input[2], base.input[3])
+            for image in 0..<base.input[0] {
+                for o in 0..<k {
+                    let group = o / (k / base.groups)
+                    for row in 0..<shape[2] {
+                        for column in 0..<shape[3] {
+                            let out = ((image * k + o) * shape[2] + row) * shape[3] + column
+                            for ci in 0..<cPerGroup {
+                                let channel = group * cPerGroup + ci
+                                for i in 0..<r {
+                                    for j in 0..<sWidth {
+                                        let (y, x) = (row * base.stride + i - base.padding.height,
+                                                      column * base.stride + j - base.padding.width)
+                                        guard (0..<h).contains(y), (0..<w).contains(x) else { continue }
+                                        let input = ((image * c + channel) * h + y) * w + x
+                                        let filter = ((o * cPerGroup + ci) * r + i) * sWidth + j
+                                        ys[out] += Double(xs[input]) * Double(ws[filter])
+                                        dxs[input] += Double(dys[out]) * Double(ws[filter])
+                                        dws[filter] += Double(dys[out]) * Double(xs[input])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let (x, wOnDevice, dy) = (try device.upload(xs), try device.upload(ws), try device.upload(dys))
+            let (y, dx, dw) = (Storage(count: dys.count, pool: device.pool), Storage(count: xs.count, pool: device.pool),
+                               Storage(count: ws.count, pool: device.pool))
+            let name = "cuDNN convolution \(base.filters[2])×\(base.filters[3]) stride \(base.stride) groups \(base.groups)"
+            for tf32 in [false, true] {
+                var shape = base
+                shape.tf32 = tf32
+                let tolerance = tf32 ? 3e-3 : 1e-5
+                try device.withWorkspace { workspace in
+                    try device.cudnn().convolve(shape, x: x.pointer, w: wOnDevice.pointer, y: y.pointer, workspace: workspace)
+                    try device.cudnn().inputGradient(shape, dy: dy.pointer, w: wOnDevice.pointer, dx: dx.pointer,
+                                                     workspace: workspace)
+                    try device.cudnn().filterGradient(shape, x: x.pointer, dy: dy.pointer, dw: dw.pointer, workspace: workspace)
+                }
+                let precision = tf32 ? "tf32" : "float32"
+                compare("\(name) forward \(precision)", try device.download(y), ys.map(Float.init), tolerance: tolerance)
+                compare("\(name) input gradient \(precision)", try device.download(dx), dxs.map(Float.init), tolerance: tolerance)
+                compare("\(name) filter gradient \(precision)", try device.download(dw), dws.map(Float.init), tolerance: tolerance)
+            }
+        }
     }
 }
