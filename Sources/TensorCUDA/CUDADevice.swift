@@ -127,6 +127,25 @@ public final class CUDADevice {
         return storage
     }
 
+    /// A new device storage holding `values` as 64-bit integers (two float slots each), for the
+    /// kernels that take sizes and strides.
+    public func upload(integers values: [Int]) throws -> Storage {
+        let storage = Storage(count: 2 * max(values.count, 1), pool: pool)
+        let wide = values.map(Int64.init)
+        try wide.withUnsafeBytes { bytes in
+            guard bytes.count > 0 else { return }
+            try driver.check(driver.copyToDevice(address(storage.pointer), bytes.baseAddress!, bytes.count), "cuMemcpyHtoD")
+        }
+        return storage
+    }
+
+    /// Copies `source`'s elements over `target`'s (same count), on the device, in launch order.
+    public func copy(_ source: Storage, to target: Storage) throws {
+        precondition(source.count == target.count, "copy of \(source.count) elements into \(target.count)")
+        try driver.check(driver.copyOnDevice(address(target.pointer), address(source.pointer), source.count * 4),
+                         "cuMemcpyDtoD")
+    }
+
     /// The values of device storage `storage` (after every launch so far).
     public func download(_ storage: Storage) throws -> [Float] {
         var values = [Float](repeating: 0, count: storage.count)

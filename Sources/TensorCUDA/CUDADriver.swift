@@ -21,6 +21,7 @@ final class CUDADriver: @unchecked Sendable {
     let free: @convention(c) (DevicePointer) -> Result
     let copyToDevice: @convention(c) (DevicePointer, UnsafeRawPointer, Int) -> Result
     let copyToHost: @convention(c) (UnsafeMutableRawPointer, DevicePointer, Int) -> Result
+    let copyOnDevice: @convention(c) (DevicePointer, DevicePointer, Int) -> Result
     let loadModule: @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeRawPointer) -> Result
     let moduleFunction: @convention(c) (UnsafeMutablePointer<Handle?>, Handle, UnsafePointer<CChar>) -> Result
     let launch: @convention(c) (Handle, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, Handle?,
@@ -48,6 +49,7 @@ final class CUDADriver: @unchecked Sendable {
         free = try library.function("cuMemFree_v2")
         copyToDevice = try library.function("cuMemcpyHtoD_v2")
         copyToHost = try library.function("cuMemcpyDtoH_v2")
+        copyOnDevice = try library.function("cuMemcpyDtoD_v2")
         loadModule = try library.function("cuModuleLoadData")
         moduleFunction = try library.function("cuModuleGetFunction")
         launch = try library.function("cuLaunchKernel")

@@ -78,15 +78,17 @@ public final class CUDAKernelCheck {
         compare("relu", try device.download(out), a.map { $0 > 0 || $0.isNaN ? $0 : 0 })
         try device.launch("relu_backward", elements: n, [buffer(y), buffer(x), buffer(out), .long(n)])
         compare("relu_backward", try device.download(out), zip(b, a).map { dy, y in y > 0 ? dy : 0 })
-        let unaries: [(String, Float, Float, (Float) -> Float)] = [
-            ("tanh", 0, 0, { Foundation.tanh($0) }), ("sigmoid", 0, 0, { 1 / (1 + Foundation.exp(-$0)) }),
-            ("sqrt", 0, 0, { $0.squareRoot() }), ("square", 0, 0, { $0 * $0 }),
-            ("clamp", -0.5, 0.5, { min(max($0, -0.5), 0.5) }),
-            ("quantise", 0.0137, 3, { (min(max(($0 / 0.0137).rounded(.toNearestOrEven) + 3, -128), 127) - 3) * 0.0137 }),
+        let unaries: [(String, [Float], (Float) -> Float)] = [
+            ("tanh", [0, 0, 0, 0], { Foundation.tanh($0) }), ("sigmoid", [0, 0, 0, 0], { 1 / (1 + Foundation.exp(-$0)) }),
+            ("sqrt", [0, 0, 0, 0], { $0.squareRoot() }), ("square", [0, 0, 0, 0], { $0 * $0 }),
+            ("clamp", [-0.5, 0.5, 0, 0], { min(max($0, -0.5), 0.5) }),
+            ("fake quantisation", [0.0137, 3, -128, 127],
+             { (min(max(($0 / 0.0137).rounded(.toNearestOrEven) + 3, -128), 127) - 3) * 0.0137 }),
         ]
-        for (operation, (name, low, high, f)) in unaries.enumerated() {
-            try device.launch("unary", elements: n, [.int(Int32(operation)), buffer(x), buffer(out), .float(low), .float(high), .long(n)])
-            compare("unary \(name)", try device.download(out), a.map(f), tolerance: name == "tanh" || name == "sigmoid" ? 1e-6 : 0)
+        for (operation, (name, parameters, f)) in unaries.enumerated() {
+            try device.launch("unary", elements: n, [.int(Int32(operation)), buffer(x), buffer(out)]
+                              + parameters.map { .float($0) } + [.long(n)])
+            compare("unary \(name)", try device.download(out), a.map(f), tolerance: operation < 2 ? 1e-6 : 0)
         }
 
         let (m0, v0) = (values(n), values(n).map { $0 * $0 })

@@ -9,9 +9,11 @@ public enum CUDAKernelSources {
     /// Every kernel's name, as `extern "C"` makes it appear in the PTX.
     public static let kernelNames = [
         "fill", "affine", "add_into", "axpy", "binary_same_shape", "relu", "relu_backward",
-        "unary", "sum_partials", "dot_partials", "absolute_sum_partials", "adam_update",
+        "unary", "unary_backward", "sum_partials", "dot_partials", "absolute_sum_partials", "adam_update",
         "pad", "pad_backward", "upsample_nearest", "upsample_nearest_backward",
-        "instance_norm_statistics", "instance_norm_apply",
+        "instance_norm_statistics", "instance_norm_apply", "instance_norm_backward_sums", "instance_norm_backward",
+        "add_channel_bias", "channel_sums", "binary_broadcast", "strided_copy", "reduce_sum", "pool", "pool_backward",
+        "symmetrize", "scale_in_place",
     ]
 
     /// The kernels' source: one program (one module, one compilation).
@@ -55,24 +57,42 @@ public enum CUDAKernelSources {
         GRID_STRIDE(i, n) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     }
 
-    // operation: 0 tanh, 1 sigmoid, 2 sqrt, 3 square, 4 clamp(low, high),
-    // 5 quantise-dequantise(scale = low, zero point = high, int8 range).
-    extern "C" __global__ void unary(int operation, const float *x, float *y, float low, float high, long long n) {
+    // operation: 0 tanh, 1 sigmoid, 2 sqrt, 3 square, 4 clamp(p, q), 5 fake quantisation (scale p,
+    // zero point q, integer range r…s; halves round to even).
+    __device__ float unary_value(int operation, float v, float p, float q, float r, float s) {
+        switch (operation) {
+        case 0: return tanhf(v);
+        case 1: return 1.0f / (1.0f + expf(-v));
+        case 2: return sqrtf(v);
+        case 3: return v * v;
+        case 4: return fminf(fmaxf(v, p), q);
+        default: return (fminf(fmaxf(rintf(v / p) + q, r), s) - q) * p;
+        }
+    }
+
+    extern "C" __global__ void unary(int operation, const float *x, float *y, float p, float q, float r, float s,
+                                     long long n) {
+        GRID_STRIDE(i, n) y[i] = unary_value(operation, x[i], p, q, r, s);
+    }
+
+    // dy·f′ for y = f(x); the clamps pass the gradient only strictly inside their range.
+    extern "C" __global__ void unary_backward(int operation, const float *dy, const float *x, const float *y,
+                                              float *dx, float p, float q, float r, float s, long long n) {
         GRID_STRIDE(i, n) {
-            const float v = x[i];
-            float r;
+            const float g = dy[i];
+            float d;
             switch (operation) {
-            case 0: r = tanhf(v); break;
-            case 1: r = 1.0f / (1.0f + expf(-v)); break;
-            case 2: r = sqrtf(v); break;
-            case 3: r = v * v; break;
-            case 4: r = fminf(fmaxf(v, low), high); break;
+            case 0: d = g * (1.0f - y[i] * y[i]); break;
+            case 1: d = g * y[i] * (1.0f - y[i]); break;
+            case 2: d = g * 0.5f / y[i]; break;
+            case 3: d = g * 2.0f * x[i]; break;
+            case 4: d = x[i] > p && x[i] < q ? g : 0.0f; break;
             default: {
-                const float q = fminf(fmaxf(rintf(v / low) + high, -128.0f), 127.0f);
-                r = (q - high) * low;
+                const float integer = rintf(x[i] / p) + q;
+                d = integer >= r && integer <= s ? g : 0.0f;
             }
             }
-            y[i] = r;
+            dx[i] = d;
         }
     }
 
@@ -250,6 +270,203 @@ public enum CUDAKernelSources {
             if (beta) value += beta[parameter];
             y[index] = relu && !(value > 0.0f) && !isnan(value) ? 0.0f : value;
         }
+    }
+
+    // Per plane of the instance norm's backward pass: Σg and Σg·x̂, where g is dy·γ, zero where a
+    // fused ReLU's output was not positive (x̂ is the normalised input, kept by the forward pass).
+    extern "C" __global__ void instance_norm_backward_sums(const float *dy, const float *normalized, const float *gamma,
+                                                           const float *beta, int channels, int per_sample, int relu,
+                                                           long long plane_size, float *sums, float *products) {
+        const long long plane = blockIdx.x, parameter = per_sample ? plane : plane % channels;
+        const float scale = gamma ? gamma[parameter] : 1.0f, shift = beta ? beta[parameter] : 0.0f;
+        double sum = 0, product = 0;
+        for (long long i = threadIdx.x; i < plane_size; i += REDUCTION_THREADS) {
+            const long long k = plane * plane_size + i;
+            float g = dy[k];
+            if (relu && normalized[k] * scale + shift <= 0.0f) g = 0.0f;
+            sum += g;
+            product += (double)(g * normalized[k]);
+        }
+        sum = block_sum(sum);
+        __syncthreads();
+        product = block_sum(product);
+        if (threadIdx.x == 0) {
+            sums[plane] = (float)sum;
+            products[plane] = (float)product;
+        }
+    }
+
+    // dx = γ·σ⁻¹·(g − mean g − x̂·mean(g·x̂)) per plane.
+    extern "C" __global__ void instance_norm_backward(const float *dy, const float *normalized, const float *gamma,
+                                                      const float *beta, const float *inverse_deviation,
+                                                      const float *sums, const float *products, int channels,
+                                                      int per_sample, int relu, long long plane_size, long long planes,
+                                                      float *dx) {
+        GRID_STRIDE(k, planes * plane_size) {
+            const long long plane = k / plane_size, parameter = per_sample ? plane : plane % channels;
+            const float scale = gamma ? gamma[parameter] : 1.0f, shift = beta ? beta[parameter] : 0.0f;
+            float g = dy[k];
+            if (relu && normalized[k] * scale + shift <= 0.0f) g = 0.0f;
+            const float mean_g = (float)((double)sums[plane] / plane_size);
+            const float mean_gx = (float)((double)products[plane] / plane_size);
+            dx[k] = scale * inverse_deviation[plane] * (g - mean_g - normalized[k] * mean_gx);
+        }
+    }
+
+    // y += bias[channel], then ReLU when asked; NCHW, `plane_size` pixels per channel.
+    extern "C" __global__ void add_channel_bias(float *y, const float *bias, int channels, long long plane_size,
+                                                int relu, long long n) {
+        GRID_STRIDE(i, n) {
+            float value = y[i];
+            if (bias) value += bias[(i / plane_size) % channels];
+            y[i] = relu && !(value > 0.0f) && !isnan(value) ? 0.0f : value;
+        }
+    }
+
+    // out[c] = Σ over samples and pixels of x (NCHW), one block per channel, in double.
+    extern "C" __global__ void channel_sums(const float *x, float *out, int batch, int channels, long long plane_size) {
+        double sum = 0;
+        for (int n = 0; n < batch; n++) {
+            const float *plane = x + ((long long)n * channels + blockIdx.x) * plane_size;
+            for (long long i = threadIdx.x; i < plane_size; i += REDUCTION_THREADS) sum += plane[i];
+        }
+        sum = block_sum(sum);
+        if (threadIdx.x == 0) out[blockIdx.x] = (float)sum;
+    }
+
+    // Shapes and strides of up to 8 axes, as `info` holds them: for `rank` axes, the output's
+    // sizes, then each operand's strides in elements (0 along an axis it is broadcast over).
+    #define MAX_RANK 8
+
+    __device__ void unravel(long long index, int rank, const long long *sizes, long long *at) {
+        for (int axis = rank - 1; axis >= 0; axis--) {
+            at[axis] = index % sizes[axis];
+            index /= sizes[axis];
+        }
+    }
+
+    __device__ long long offset(int rank, const long long *at, const long long *strides) {
+        long long result = 0;
+        for (int axis = 0; axis < rank; axis++) result += at[axis] * strides[axis];
+        return result;
+    }
+
+    // info: sizes[rank], a's strides[rank], b's strides[rank]. Output plain.
+    extern "C" __global__ void binary_broadcast(int operation, const float *a, const float *b, float *y, int rank,
+                                                const long long *info, long long n) {
+        long long at[MAX_RANK];
+        GRID_STRIDE(i, n) {
+            unravel(i, rank, info, at);
+            const float p = a[offset(rank, at, info + rank)], q = b[offset(rank, at, info + 2 * rank)];
+            y[i] = operation == 0 ? p + q : operation == 1 ? p - q : operation == 2 ? p * q : p / q;
+        }
+    }
+
+    // y[y_offset + Σ at·y_strides] = x[x_offset + Σ at·x_strides] for every index `at` of `sizes`:
+    // slices, concatenation and broadcasting. info: sizes[rank], x's strides[rank], y's strides[rank],
+    // x_offset, y_offset.
+    extern "C" __global__ void strided_copy(const float *x, float *y, int rank, const long long *info, long long n) {
+        long long at[MAX_RANK];
+        GRID_STRIDE(i, n) {
+            unravel(i, rank, info, at);
+            y[info[3 * rank + 1] + offset(rank, at, info + 2 * rank)] = x[info[3 * rank] + offset(rank, at, info + rank)];
+        }
+    }
+
+    // One block per output element: the sum, in double, of x over the reduced axes. info: the
+    // kept axes' sizes[rank] (1 where reduced), the reduced axes' sizes[rank] (1 where kept), x's
+    // strides[rank].
+    extern "C" __global__ void reduce_sum(const float *x, float *y, int rank, const long long *info,
+                                          long long reduced_count) {
+        long long kept_at[MAX_RANK], reduced_at[MAX_RANK];
+        unravel(blockIdx.x, rank, info, kept_at);
+        const long long base = offset(rank, kept_at, info + 2 * rank);
+        double sum = 0;
+        for (long long i = threadIdx.x; i < reduced_count; i += REDUCTION_THREADS) {
+            unravel(i, rank, info + rank, reduced_at);
+            sum += x[base + offset(rank, reduced_at, info + 2 * rank)];
+        }
+        sum = block_sum(sum);
+        if (threadIdx.x == 0) y[blockIdx.x] = (float)sum;
+    }
+
+    // Max (kind 0) or average (kind 1, padding not counted) pooling of NCHW planes; for max, the
+    // winner's index in its plane (first of equals; NaN wins, as PyTorch) goes to `argmax`.
+    extern "C" __global__ void pool(const float *x, float *y, int *argmax, int kind, long long planes, int height,
+                                    int width, int out_height, int out_width, int kernel_height, int kernel_width,
+                                    int stride, int top, int left) {
+        const long long plane_out = (long long)out_height * out_width;
+        GRID_STRIDE(index, planes * plane_out) {
+            const long long plane = index / plane_out;
+            const int row = (int)(index % plane_out / out_width), column = (int)(index % out_width);
+            const float *source = x + plane * height * width;
+            float best = 0.0f, total = 0.0f;  // best: set by the first pixel in the window
+            int winner = -1, count = 0;
+            for (int i = 0; i < kernel_height; i++) {
+                const int r = row * stride - top + i;
+                if (r < 0 || r >= height) continue;
+                for (int j = 0; j < kernel_width; j++) {
+                    const int c = column * stride - left + j;
+                    if (c < 0 || c >= width) continue;
+                    const float v = source[r * width + c];
+                    if (winner < 0 || v > best || (isnan(v) && !isnan(best))) { best = v; winner = r * width + c; }
+                    total += v;
+                    count++;
+                }
+            }
+            if (kind == 0) {
+                y[index] = best;
+                argmax[index] = winner;
+            } else {
+                y[index] = count ? total / count : 0.0f;
+            }
+        }
+    }
+
+    // Each input pixel gathers the outputs whose windows hold it: for max, those it won.
+    extern "C" __global__ void pool_backward(const float *dy, const int *argmax, float *dx, int kind, long long planes,
+                                             int height, int width, int out_height, int out_width, int kernel_height,
+                                             int kernel_width, int stride, int top, int left) {
+        const long long plane_in = (long long)height * width;
+        GRID_STRIDE(index, planes * plane_in) {
+            const long long plane = index / plane_in;
+            const int r = (int)(index % plane_in / width), c = (int)(index % width);
+            float total = 0.0f;
+            // Outputs `row` with row·stride − top ≤ r < row·stride − top + kernel_height.
+            const int first_row = max(0, (r + top - kernel_height + stride) / stride);
+            const int first_column = max(0, (c + left - kernel_width + stride) / stride);
+            for (int row = first_row; row < out_height && row * stride - top <= r; row++) {
+                for (int column = first_column; column < out_width && column * stride - left <= c; column++) {
+                    const long long o = plane * out_height * out_width + (long long)row * out_width + column;
+                    if (kind == 0) {
+                        if (argmax[o] == r * width + c) total += dy[o];
+                    } else {
+                        int count = 0;
+                        for (int i = 0; i < kernel_height; i++) {
+                            const int rr = row * stride - top + i;
+                            for (int j = 0; j < kernel_width; j++) {
+                                const int cc = column * stride - left + j;
+                                count += rr >= 0 && rr < height && cc >= 0 && cc < width;
+                            }
+                        }
+                        total += dy[o] / count;
+                    }
+                }
+            }
+            dx[index] = total;
+        }
+    }
+
+    // s = g + gᵀ for each of `batch` square matrices of side `side`.
+    extern "C" __global__ void symmetrize(const float *g, float *s, long long side, long long n) {
+        GRID_STRIDE(i, n) {
+            const long long matrix = i / (side * side), row = i % (side * side) / side, column = i % side;
+            s[i] = g[i] + g[matrix * side * side + column * side + row];
+        }
+    }
+
+    extern "C" __global__ void scale_in_place(float *x, float scale, long long n) {
+        GRID_STRIDE(i, n) x[i] *= scale;
     }
     """#
 }

@@ -14,7 +14,7 @@ struct Benchmark: ParsableCommand {
         abstract: "Measure the engine; prints one JSON line per measurement.",
         subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self, StylizeBatchBenchmark.self,
                       ModelBenchmark.self, AdaINTrainBenchmark.self, ConvolutionBenchmark.self,
-                      CUDAKernelsCommand.self])
+                      CUDAKernelsCommand.self, CUDABackendCommand.self])
 }
 
 /// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,

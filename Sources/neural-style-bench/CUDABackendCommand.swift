@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Tensor
+import TensorCPU
+import TensorCUDA
+
+/// `neural-style-bench cuda-backend`: every kind of op, forward and backward through the
+/// engine, on the CUDA backend and on the CPU backend from the same inputs, one line each; exit 1
+/// if any value or gradient differs beyond its tolerance.
+struct CUDABackendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cuda-backend",
+        abstract: "Check the CUDA backend against the CPU backend, op by op, values and gradients (needs a GPU).")
+
+    @Option(help: "The GPU to use (cuda:N).")
+    var ordinal = 0
+
+    /// One computation: a scalar from its inputs (made with these shapes, Gaussian values).
+    private struct Case {
+        let name: String
+        let shapes: [[Int]]
+        let loss: ([Tensor]) -> Tensor
+    }
+
+    private static let cases: [Case] = [
+        Case(name: "conv 3×3 pad 1, bias, ReLU", shapes: [[2, 6, 9, 11], [5, 6, 3, 3], [5]]) {
+            $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1).relu().squared().sum()
+        },
+        Case(name: "conv stride 2, groups 2, uneven padding", shapes: [[2, 6, 9, 11], [4, 3, 3, 3]]) {
+            $0[0].conv2d(weight: $0[1], stride: 2, padding: Padding2D(top: 1, bottom: 0, left: 1, right: 2), groups: 2)
+                .squared().sum()
+        },
+        Case(name: "Gram matrix", shapes: [[2, 5, 7, 9]]) { $0[0].gramMatrix(scale: 0.1).squared().sum() },
+        Case(name: "instance norm, γ β per channel, ReLU", shapes: [[2, 3, 7, 9], [3], [3]]) {
+            ($0[0].instanceNormalized(gamma: $0[1], beta: $0[2], applyingReLU: true) * $0[0]).sum()
+        },
+        Case(name: "instance norm, γ per sample", shapes: [[2, 3, 7, 9], [2, 3]]) {
+            ($0[0].instanceNormalized(gamma: $0[1]) * $0[0]).sum()
+        },
+        Case(name: "max pooling", shapes: [[2, 3, 8, 10]]) { ($0[0].pooled(.max) * 1.5).squared().sum() },
+        Case(name: "average pooling 3/2", shapes: [[2, 3, 9, 11]]) { $0[0].pooled(.average, kernel: 3, stride: 2).squared().sum() },
+        Case(name: "reflection and replication padding", shapes: [[2, 3, 6, 7]]) {
+            ($0[0].padded(Padding2D(top: 2, bottom: 1, left: 1, right: 3), mode: .reflect).squared().sum()
+             + $0[0].padded(Padding2D(top: 1, bottom: 2, left: 3, right: 0), mode: .replicate).tanh().sum())
+        },
+        Case(name: "upsampling ×2", shapes: [[2, 3, 5, 6]]) { $0[0].upsampledNearest(factor: 2).squared().sum() },
+        Case(name: "batched matmul, shared, transposed", shapes: [[3, 7, 5], [1, 4, 5]]) {
+            $0[0].matmul($0[1], transposingOther: true).squared().sum()
+        },
+        Case(name: "broadcast arithmetic and unary functions", shapes: [[2, 3, 5, 6], [1, 3, 1, 1], [2, 3, 5, 6]]) {
+            let (a, b, c) = ($0[0], $0[1], $0[2])
+            return ((a * b + c / (b.squared() + 1)).sigmoid() - (a - c).tanh() * 0.5 + (c.squared() + 1).sqrt()
+                    + a.clamped(-0.5, 0.5) + c.fakeQuantized(scale: 0.05, zeroPoint: 3)).sum()
+        },
+        Case(name: "sums, means, slices, concatenation", shapes: [[2, 3, 5, 6], [2, 2, 5, 6]]) {
+            let joined = Tensor.concatenate([$0[0], $0[1]], axis: 1)
+            return joined.sum(alongAxes: [0, 2], keepingDimensions: true).squared().sum()
+                + joined.slice(axis: 3, 1..<4).mean(alongAxes: [1]).squared().sum() + $0[0].absoluteSum()
+        },
+    ]
+
+    func run() throws {
+        let cpu = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        var failures = 0, total = 0
+        for precision in CUDABackend.Precision.allCases {
+            let cuda: CUDABackend
+            do {
+                cuda = try CUDABackend(ordinal: ordinal, precision: precision)
+            } catch {
+                fputs("neural-style-bench: error: \(error)\n", stderr)
+                throw ExitCode.failure
+            }
+            print("cuda:\(ordinal): \(cuda.device.info.name), \(precision)")
+            let tolerance = precision == .tf32 ? 5e-3 : 1e-4
+            for item in Self.cases {
+                var random = SeededGenerator(seed: 11)
+                let inputs = item.shapes.map { shape in (0..<shape.reduce(1, *)).map { _ in random.nextGaussian() } }
+                func evaluate(on backend: ComputeBackend) -> [[Float]] {
+                    Backend.current = backend
+                    let tensors = zip(item.shapes, inputs).map { Tensor(shape: $0, values: $1, requiresGrad: true) }
+                    let loss = item.loss(tensors)
+                    loss.backward()
+                    return [loss.toArray()] + tensors.map { $0.grad?.toArray() ?? [] }
+                }
+                let (expected, got) = (evaluate(on: cpu), evaluate(on: cuda))
+                for (index, (e, g)) in zip(expected, got).enumerated() {
+                    let scale = max(1, e.map { abs(Double($0)) }.max() ?? 0)
+                    let difference = e.count == g.count
+                        ? zip(e, g).map { abs(Double($0) - Double($1)) }.max() ?? 0 : .infinity
+                    let passed = difference / scale <= tolerance
+                    total += 1
+                    if !passed { failures += 1 }
+                    let what = index == 0 ? "value" : "gradient \(index)"
+                    print("\(passed ? "ok  " : "FAIL") \(item.name), \(what): "
+                          + "\(String(format: "%.2e", difference / scale)) <= \(tolerance)")
+                }
+            }
+        }
+        print(failures == 0 ? "PASS: \(total) comparisons" : "FAIL: \(failures) of \(total) comparisons")
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
