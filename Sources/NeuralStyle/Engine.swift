@@ -25,7 +25,7 @@ public func prepareComputeBackend(gradientPrecision: GradientPrecision, winograd
 
 /// A device to compute on, as `--device` names it.
 public enum ComputeDevice: Equatable, Sendable {
-    /// The best device present: today the CPU (the CUDA backend does not compute yet).
+    /// The best device present: today the CPU (the CUDA backend is not yet checked on a GPU).
     case auto
     /// The CPU.
     case cpu
@@ -33,22 +33,24 @@ public enum ComputeDevice: Equatable, Sendable {
     case cuda(Int)
 }
 
-/// Installs the backend of `device` (the CPU's with `gradientPrecision` and `winograd`), or
-/// throws one line saying why that device cannot be used here (no driver, library or GPU).
+/// How the CUDA backend multiplies in convolutions and matrix products: TF32 on tensor cores
+/// (PyTorch's default on such GPUs) or float32 throughout.
+public typealias CUDAPrecision = CUDABackend.Precision
+
+/// Installs the backend of `device` (the CPU's with `gradientPrecision` and `winograd`; CUDA's
+/// with `cudaPrecision`), or throws one line saying why that device cannot be used here (no
+/// driver, library or GPU).
 public func prepareComputeBackend(device: ComputeDevice, gradientPrecision: GradientPrecision = .bfloat16,
-                                  winograd: WinogradUse = .whereFaster) throws {
+                                  winograd: WinogradUse = .whereFaster, cudaPrecision: CUDAPrecision = .tf32) throws {
     switch device {
     case .auto, .cpu:
         prepareComputeBackend(gradientPrecision: gradientPrecision, winograd: winograd)
     case .cuda(let ordinal):
-        let gpu: CUDADeviceInfo
         do {
-            gpu = try CUDASystem.probe().device(ordinal)
+            Backend.current = try CUDABackend(ordinal: ordinal, precision: cudaPrecision)
         } catch {
             throw StyleTransferError.badOption("--device cuda:\(ordinal): \(error)")
         }
-        throw StyleTransferError.badOption("--device cuda:\(ordinal): \(gpu.name) is here, but this build's CUDA "
-                                           + "backend does not compute yet; use --device cpu")
     }
 }
 

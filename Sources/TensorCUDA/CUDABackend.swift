@@ -13,7 +13,7 @@ public final class CUDABackend: ComputeBackend {
         /// TF32 inputs on tensor cores, float32 sums (about 1e-3 relative).
         case tf32
         /// Float32 throughout.
-        case float32
+        case float32 = "fp32"
     }
 
     /// The GPU.

@@ -21,13 +21,13 @@ final class DeviceCommandTests: CommandLineTestCase {
         }
     }
 
-    func testUnusableCUDADeviceIsOneLineAndWritesNothing() {
+    func testUnusableCUDADeviceIsOneLineAndWritesNothing() throws {
+        if run(["devices"]).stdout.contains("\ncuda:0: ") { throw XCTSkip("this machine has a GPU") }
         let output = path("out.png")
         for (device, ordinal) in [("cuda", 0), ("cuda:3", 3)] {
             let result = run(["--content", picture("c.png"), "--style", picture("s.png"), "--output", output,
                               "--size", "8", "--iterations", "1", "--device", device])
-            // Wherever this runs, `cuda` cannot compute yet: no driver, library or GPU, or no such GPU,
-            // or a GPU this build's backend cannot use.
+            // No driver, library or GPU here.
             assertOneLineError(result, contains: "--device cuda:\(ordinal): ")
             XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         }

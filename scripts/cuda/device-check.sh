@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# The checks a GPU machine runs, with static binaries built elsewhere:
+# The checks a GPU machine runs, from the folder scripts/cuda/prepare-device-check.sh assembles
+# here (static binaries, VGG-19's quantised weights, two pictures, Magenta's 26-style network):
 #
-#   swift build -c release --static-swift-stdlib --product neural-style
-#   swift build -c release --static-swift-stdlib --product neural-style-bench
-#   mkdir -p gpu-bin && cp .build/release/neural-style .build/release/neural-style-bench gpu-bin/
 #   scripts/cuda/device-check.sh gpu-bin [OUT]     # on the GPU machine
 #
 # The machine needs the NVIDIA driver (libcuda.so.1) and CUDA 13 or 12's NVRTC, cuBLAS and
-# cuDNN 9 where the dynamic loader finds them (or named by NEURAL_STYLE_LIBCUDA,
-# NEURAL_STYLE_LIBNVRTC, NEURAL_STYLE_LIBCUBLAS, NEURAL_STYLE_LIBCUDNN); nothing else of ours.
-# Writes each step's output to OUT (default: gpu-check/) and exits non-zero if any step failed.
+# cuDNN 9 where the dynamic loader finds them (pip's nvidia-* wheels are looked for too), or
+# named by NEURAL_STYLE_LIBCUDA, NEURAL_STYLE_LIBNVRTC, NEURAL_STYLE_LIBCUBLAS,
+# NEURAL_STYLE_LIBCUDNN; nothing else of ours. Steps: the devices; every kernel, then every op
+# (values and gradients) against the CPU; the same Gatys run and the same stylised picture on the
+# CPU and the GPU, compared; then timings. Each step's output goes to OUT (default gpu-check/);
+# exit 1 if any step failed.
 set -uo pipefail
-bin="${1:?usage: scripts/cuda/device-check.sh BINARIES_FOLDER [OUT]}"
-out="${2:-gpu-check}"
-mkdir -p "$out"
+bin="$(cd "${1:?usage: scripts/cuda/device-check.sh FOLDER [OUT]}" && pwd)"
+out="$(mkdir -p "${2:-gpu-check}" && cd "${2:-gpu-check}" && pwd)"
+export NEURAL_STYLE_CACHE="$out/cache"
+mkdir -p "$NEURAL_STYLE_CACHE"
 status=0
 
 # Libraries that pip installs (PyTorch's wheels) where the loader does not look by itself.
@@ -31,7 +33,42 @@ step() {
     [ "$rc" -eq 0 ] || status=1
 }
 
+ns="$bin/neural-style"
+pictures=(--content "$bin/building.jpg" --style "$bin/starry_night.jpg")
 step nvidia-smi nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-step devices "$bin/neural-style" devices
+step devices "$ns" devices
 step kernels "$bin/neural-style-bench" cuda-kernels
+step backend "$bin/neural-style-bench" cuda-backend
+step weights "$ns" weights import --from "$bin/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+
+# The same 10 L-BFGS iterations at 256 px on both devices (float32 on the GPU): the losses of the
+# first evaluation within 1e-3, as the CUDA issue asks.
+for device in cpu cuda; do
+    step "gatys-$device" "$ns" "${pictures[@]}" --size 256 --iterations 10 --device $device --cuda-precision fp32 \
+        --log "$out/gatys-$device.jsonl" --output "$out/gatys-$device.png"
+done
+step gatys-agreement python3 - "$out/gatys-cpu.jsonl" "$out/gatys-cuda.jsonl" <<'PY'
+import json, sys
+cpu, gpu = ([json.loads(line) for line in open(path)] for path in sys.argv[1:3])
+worst = 0.0
+for key in ("total", "content", "style", "tv"):
+    a, b = cpu[0].get(key), gpu[0].get(key)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        difference = abs(a - b) / max(abs(a), 1e-12)
+        worst = max(worst, difference)
+        print(f"{key}: cpu {a:.6e} gpu {b:.6e} relative {difference:.2e}")
+print(f"last total: cpu {cpu[-1]['total']:.6e} gpu {gpu[-1]['total']:.6e}")
+print("PASS" if worst <= 1e-3 else "FAIL")
+sys.exit(0 if worst <= 1e-3 else 1)
+PY
+
+# One stylised picture on both devices.
+for device in cpu cuda; do
+    step "stylize-$device" "$ns" stylize --model "$bin/magenta-26.safetensors" --style-index 7 --input "$bin/building.jpg" \
+        --output "$out/stylize-$device.png" --device $device --cuda-precision fp32
+done
+
+# Timings (TF32): Gatys at 1024² for 100 iterations and 2048² for 50, end to end.
+step gatys-1024 bash -c "time '$ns' ${pictures[*]} --size 1024 --iterations 100 --device cuda --output '$out/gatys-1024.png'"
+step gatys-2048 bash -c "time '$ns' ${pictures[*]} --size 2048 --iterations 50 --device cuda --output '$out/gatys-2048.png'"
 exit $status
