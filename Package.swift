@@ -37,7 +37,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         .executableTarget(name: "neural-style-bench",
-                          dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "TensorCUDA", "Models", "Imaging",
+                          dependencies: ["NeuralStyle", "Tensor", "TensorCPU", "Models", "Imaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swift5),
         // The web app (`neural-style serve`), its own executable so that the CLI builds without a web server.

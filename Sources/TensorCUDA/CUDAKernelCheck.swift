@@ -3,7 +3,7 @@ import Tensor
 
 /// Runs every kernel of `CUDAKernelSources`, cuBLAS's products and cuDNN's convolutions on a GPU and compares what
 /// they computed with the same arithmetic done here on the CPU, one line per case: the check a
-/// GPU machine runs first (`neural-style-bench cuda-kernels`, and the tests where a GPU is present).
+/// GPU machine runs first (`neural-style devices --check`, and the tests where a GPU is present).
 public final class CUDAKernelCheck {
     /// One kernel on one input: the largest difference from the CPU's values, relative to their
     /// largest magnitude, and the most it may be.

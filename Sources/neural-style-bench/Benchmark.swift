@@ -13,8 +13,7 @@ struct Benchmark: ParsableCommand {
         commandName: "neural-style-bench",
         abstract: "Measure the engine; prints one JSON line per measurement.",
         subcommands: [GatysBenchmark.self, TrainBenchmark.self, StylizeBenchmark.self, StylizeBatchBenchmark.self,
-                      ModelBenchmark.self, AdaINTrainBenchmark.self, ConvolutionBenchmark.self,
-                      CUDAKernelsCommand.self, CUDABackendCommand.self])
+                      ModelBenchmark.self, AdaINTrainBenchmark.self, ConvolutionBenchmark.self])
 }
 
 /// Seconds per Gatys iteration (VGG-19 to relu5_1, forward + backward-data, default losses,

@@ -39,7 +39,7 @@ struct DeviceOption: ParsableArguments {
                                   cudaPrecision: cudaPrecision)
         if case .cuda = device {
             fputs("neural-style: warning: the CUDA backend has not yet been checked on a GPU "
-                  + "(neural-style-bench cuda-backend does that); compare with --device cpu\n", stderr)
+                  + "(neural-style devices --check does that); compare with --device cpu\n", stderr)
         }
     }
 }

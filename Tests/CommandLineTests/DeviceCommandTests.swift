@@ -44,4 +44,12 @@ final class DeviceCommandTests: CommandLineTestCase {
             assertOneLineError(result, contains: "'auto', 'cpu', 'cuda' or 'cuda:N'")
         }
     }
+
+    func testCheckWithoutAGPUListsTheDevicesThenSaysWhatIsMissing() throws {
+        let result = run(["devices", "--check"])
+        if result.stdout.contains("\ncuda:0: ") { throw XCTSkip("this machine has a GPU") }
+        XCTAssertTrue(result.stdout.hasPrefix("cpu: "), result.stdout)
+        assertOneLineError(result, contains: "no ")
+        XCTAssertFalse(result.stdout.contains("PASS"))
+    }
 }

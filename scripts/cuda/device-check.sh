@@ -1,51 +1,56 @@
 #!/usr/bin/env bash
-# The checks a GPU machine runs, from the folder scripts/cuda/prepare-device-check.sh assembles
-# here (static binaries, VGG-19's quantised weights, two pictures, Magenta's 26-style network):
+# The checks a GPU machine runs, from the bundle scripts/cuda/prepare-device-check.sh packs here
+# (a static neural-style, the Debian libraries it links, VGG-19's quantised weights, two pictures,
+# Magenta's 26-style network):
 #
-#   scripts/cuda/device-check.sh gpu-bin [OUT]     # on the GPU machine
+#   scripts/cuda/device-check.sh gpu-bundle.tar.xz [OUT]     # on the GPU machine
 #
 # The machine needs the NVIDIA driver (libcuda.so.1) and CUDA 13 or 12's NVRTC, cuBLAS and
 # cuDNN 9 where the dynamic loader finds them (pip's nvidia-* wheels are looked for too), or
 # named by NEURAL_STYLE_LIBCUDA, NEURAL_STYLE_LIBNVRTC, NEURAL_STYLE_LIBCUBLAS,
-# NEURAL_STYLE_LIBCUDNN; nothing else of ours. Steps: the devices; every kernel, then every op
-# (values and gradients) against the CPU; the same Gatys run and the same stylised picture on the
-# CPU and the GPU, compared; then timings. Each step's output goes to OUT (default gpu-check/);
-# exit 1 if any step failed.
+# NEURAL_STYLE_LIBCUDNN. Steps: the devices, every kernel and every kind of op (values and
+# gradients) against the CPU (`neural-style devices --check`); the same Gatys run and the same
+# stylised picture on the CPU and the GPU, compared; then timings. OUT (default gpu-check/) gets
+# five files: device-check.log (every step's output), both Gatys logs and both stylised
+# pictures; exit 1 if any step failed.
 set -uo pipefail
-bin="$(cd "${1:?usage: scripts/cuda/device-check.sh FOLDER [OUT]}" && pwd)"
 out="$(mkdir -p "${2:-gpu-check}" && cd "${2:-gpu-check}" && pwd)"
-export NEURAL_STYLE_CACHE="$out/cache"
+work="$(mktemp -d)"
+tar xJf "${1:?usage: scripts/cuda/device-check.sh gpu-bundle.tar.xz [OUT]}" -C "$work" || exit 1
+bin="$work/gpu-bundle"
+export NEURAL_STYLE_CACHE="$work/cache"
 mkdir -p "$NEURAL_STYLE_CACHE"
+LD_LIBRARY_PATH="$bin/lib:${LD_LIBRARY_PATH:-}"
 status=0
 
 # Libraries that pip installs (PyTorch's wheels) where the loader does not look by itself.
 for lib in $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in os.listdir(p)))' 2>/dev/null); do
     [ -d "$lib" ] && LD_LIBRARY_PATH="$lib:${LD_LIBRARY_PATH:-}"
 done
-export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
+export LD_LIBRARY_PATH
 
+log="$out/device-check.log"
+: > "$log"
 step() {
     local name="$1"; shift
-    echo "== $name: $*" | tee "$out/$name.txt"
-    "$@" 2>&1 | tee -a "$out/$name.txt"
+    echo "== $name: $*" | tee -a "$log"
+    "$@" 2>&1 | tee -a "$log"
     local rc=${PIPESTATUS[0]}
-    echo "== $name: exit $rc" | tee -a "$out/$name.txt"
+    echo "== $name: exit $rc" | tee -a "$log"
     [ "$rc" -eq 0 ] || status=1
 }
 
 ns="$bin/neural-style"
 pictures=(--content "$bin/building.jpg" --style "$bin/starry_night.jpg")
 step nvidia-smi nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-step devices "$ns" devices
-step kernels "$bin/neural-style-bench" cuda-kernels
-step backend "$bin/neural-style-bench" cuda-backend
+step devices "$ns" devices --check
 step weights "$ns" weights import --from "$bin/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 
 # The same 10 L-BFGS iterations at 256 px on both devices (float32 on the GPU): the losses of the
 # first evaluation within 1e-3, as the CUDA issue asks.
 for device in cpu cuda; do
     step "gatys-$device" "$ns" "${pictures[@]}" --size 256 --iterations 10 --device $device --cuda-precision fp32 \
-        --log "$out/gatys-$device.jsonl" --output "$out/gatys-$device.png"
+        --log "$out/gatys-$device.jsonl" --output "$work/gatys-$device.png"
 done
 step gatys-agreement python3 - "$out/gatys-cpu.jsonl" "$out/gatys-cuda.jsonl" <<'PY'
 import json, sys
@@ -69,6 +74,7 @@ for device in cpu cuda; do
 done
 
 # Timings (TF32): Gatys at 1024² for 100 iterations and 2048² for 50, end to end.
-step gatys-1024 bash -c "time '$ns' ${pictures[*]} --size 1024 --iterations 100 --device cuda --output '$out/gatys-1024.png'"
-step gatys-2048 bash -c "time '$ns' ${pictures[*]} --size 2048 --iterations 50 --device cuda --output '$out/gatys-2048.png'"
+step gatys-1024 bash -c "time '$ns' ${pictures[*]} --size 1024 --iterations 100 --device cuda --output '$work/gatys-1024.png'"
+step gatys-2048 bash -c "time '$ns' ${pictures[*]} --size 2048 --iterations 50 --device cuda --output '$work/gatys-2048.png'"
+rm -rf "$work"
 exit $status

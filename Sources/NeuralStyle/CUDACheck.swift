@@ -1,19 +1,51 @@
-import ArgumentParser
 import Foundation
 import Tensor
 import TensorCPU
 import TensorCUDA
 
-/// `neural-style-bench cuda-backend`: every kind of op, forward and backward through the
-/// engine, on the CUDA backend and on the CPU backend from the same inputs, one line each; exit 1
-/// if any value or gradient differs beyond its tolerance.
-struct CUDABackendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "cuda-backend",
-        abstract: "Check the CUDA backend against the CPU backend, op by op, values and gradients (needs a GPU).")
-
-    @Option(help: "The GPU to use (cuda:N).")
-    var ordinal = 0
+/// Whether a GPU computes what the CPU computes: every CUDA kernel of ours, cuBLAS's products and
+/// cuDNN's convolutions against the same arithmetic on the CPU, then every kind of op, value and
+/// gradients through the engine, on the CUDA backend and on the CPU backend from the same
+/// inputs (float32 and TF32). For `neural-style devices --check`.
+public enum CUDACheck {
+    /// One line per comparison, and whether all passed; throws one line when GPU `ordinal`
+    /// cannot be used.
+    public static func run(ordinal: Int) throws -> (lines: [String], passed: Bool) {
+        let device = try CUDADevice(ordinal: ordinal)
+        var lines = ["cuda:\(ordinal): \(device.info.name), compute capability "
+                     + "\(device.info.computeCapability.major).\(device.info.computeCapability.minor)"]
+        let kernels = try CUDAKernelCheck.run(on: device)
+        lines += kernels.map(\.description)
+        var passed = kernels.allSatisfy(\.passed)
+        let cpu = CPUBackend(gradientPrecision: .float32, winograd: .never)
+        for precision in CUDABackend.Precision.allCases {
+            let cuda = try CUDABackend(ordinal: ordinal, precision: precision)
+            let tolerance = precision == .tf32 ? 5e-3 : 1e-4
+            for item in cases {
+                var random = SeededGenerator(seed: 11)
+                let inputs = item.shapes.map { shape in (0..<shape.reduce(1, *)).map { _ in random.nextGaussian() } }
+                func evaluate(on backend: ComputeBackend) -> [[Float]] {
+                    Backend.current = backend
+                    let tensors = zip(item.shapes, inputs).map { Tensor(shape: $0, values: $1, requiresGrad: true) }
+                    let loss = item.loss(tensors)
+                    loss.backward()
+                    return [loss.toArray()] + tensors.map { $0.grad?.toArray() ?? [] }
+                }
+                let (expected, got) = (evaluate(on: cpu), evaluate(on: cuda))
+                for (index, (e, g)) in zip(expected, got).enumerated() {
+                    let scale = max(1, e.map { abs(Double($0)) }.max() ?? 0)
+                    let difference = e.count == g.count
+                        ? (zip(e, g).map { abs(Double($0) - Double($1)) }.max() ?? 0) / scale : .infinity
+                    passed = passed && difference <= tolerance
+                    lines.append("\(difference <= tolerance ? "ok  " : "FAIL") backend \(precision) \(item.name), "
+                                 + "\(index == 0 ? "value" : "gradient \(index)"): "
+                                 + "\(String(format: "%.2e", difference)) <= \(tolerance)")
+                }
+            }
+        }
+        Backend.current = cpu
+        return (lines, passed)
+    }
 
     /// One computation: a scalar from its inputs (made with these shapes, Gaussian values).
     private struct Case {
@@ -58,45 +90,4 @@ struct CUDABackendCommand: ParsableCommand {
                 + joined.slice(axis: 3, 1..<4).mean(alongAxes: [1]).squared().sum() + $0[0].absoluteSum()
         },
     ]
-
-    func run() throws {
-        let cpu = CPUBackend(gradientPrecision: .float32, winograd: .never)
-        var failures = 0, total = 0
-        for precision in CUDABackend.Precision.allCases {
-            let cuda: CUDABackend
-            do {
-                cuda = try CUDABackend(ordinal: ordinal, precision: precision)
-            } catch {
-                fputs("neural-style-bench: error: \(error)\n", stderr)
-                throw ExitCode.failure
-            }
-            print("cuda:\(ordinal): \(cuda.device.info.name), \(precision)")
-            let tolerance = precision == .tf32 ? 5e-3 : 1e-4
-            for item in Self.cases {
-                var random = SeededGenerator(seed: 11)
-                let inputs = item.shapes.map { shape in (0..<shape.reduce(1, *)).map { _ in random.nextGaussian() } }
-                func evaluate(on backend: ComputeBackend) -> [[Float]] {
-                    Backend.current = backend
-                    let tensors = zip(item.shapes, inputs).map { Tensor(shape: $0, values: $1, requiresGrad: true) }
-                    let loss = item.loss(tensors)
-                    loss.backward()
-                    return [loss.toArray()] + tensors.map { $0.grad?.toArray() ?? [] }
-                }
-                let (expected, got) = (evaluate(on: cpu), evaluate(on: cuda))
-                for (index, (e, g)) in zip(expected, got).enumerated() {
-                    let scale = max(1, e.map { abs(Double($0)) }.max() ?? 0)
-                    let difference = e.count == g.count
-                        ? zip(e, g).map { abs(Double($0) - Double($1)) }.max() ?? 0 : .infinity
-                    let passed = difference / scale <= tolerance
-                    total += 1
-                    if !passed { failures += 1 }
-                    let what = index == 0 ? "value" : "gradient \(index)"
-                    print("\(passed ? "ok  " : "FAIL") \(item.name), \(what): "
-                          + "\(String(format: "%.2e", difference / scale)) <= \(tolerance)")
-                }
-            }
-        }
-        print(failures == 0 ? "PASS: \(total) comparisons" : "FAIL: \(failures) of \(total) comparisons")
-        if failures > 0 { throw ExitCode.failure }
-    }
 }
