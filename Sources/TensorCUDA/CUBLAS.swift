@@ -35,16 +35,16 @@ final class CUBLAS {
         self.handle = handle
     }
 
-    /// For each of `batch` entries: row-major `c[m×n] = op(a)·op(b)`, where `op(a)` is `a[m×k]` or,
+    /// For each of `batch` entries: row-major `c[m×n] = scale · op(a)·op(b)`, where `op(a)` is `a[m×k]` or,
     /// `transposingA`, the transpose of `a[k×m]` (likewise `b`: `[k×n]` or `[n×k]`). A stride of 0
     /// shares one matrix across the batch. Pointers are device addresses.
     func multiply(_ a: UnsafeRawPointer, strideA: Int, transposingA: Bool, _ b: UnsafeRawPointer, strideB: Int,
                   transposingB: Bool, into c: UnsafeMutableRawPointer, m: Int, n: Int, k: Int, batch: Int,
-                  precision: Precision) throws {
+                  scale: Float = 1, precision: Precision) throws {
         try check(setMathMode(handle, precision == .tf32 ? Self.tf32Math : Self.pedanticMath), "cublasSetMathMode")
         // cuBLAS is column-major: a row-major C is a column-major Cᵀ = op(b)ᵀ·op(a)ᵀ, so the
         // operands swap and each keeps its own transposition flag.
-        var (alpha, beta): (Float, Float) = (1, 0)
+        var (alpha, beta): (Float, Float) = (scale, 0)
         try check(stridedBatched(handle, transposingB ? Self.transposed : Self.notTransposed,
                                  transposingA ? Self.transposed : Self.notTransposed, Int32(n), Int32(m), Int32(k),
                                  &alpha, b, Int32(transposingB ? k : n), Int64(strideB),

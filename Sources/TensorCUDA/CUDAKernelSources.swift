@@ -13,7 +13,7 @@ public enum CUDAKernelSources {
         "pad", "pad_backward", "upsample_nearest", "upsample_nearest_backward",
         "instance_norm_statistics", "instance_norm_apply", "instance_norm_backward_sums", "instance_norm_backward",
         "add_channel_bias", "channel_sums", "binary_broadcast", "strided_copy", "reduce_sum", "pool", "pool_backward",
-        "symmetrize", "scale_in_place",
+        "symmetrize",
     ]
 
     /// The kernels' source: one program (one module, one compilation).
@@ -463,10 +463,6 @@ public enum CUDAKernelSources {
             const long long matrix = i / (side * side), row = i % (side * side) / side, column = i % side;
             s[i] = g[i] + g[matrix * side * side + column * side + row];
         }
-    }
-
-    extern "C" __global__ void scale_in_place(float *x, float scale, long long n) {
-        GRID_STRIDE(i, n) x[i] *= scale;
     }
     """#
 }

@@ -31,9 +31,7 @@ final class CUDNN {
     /// What runs one convolution shape: its descriptors and each direction's algorithm and workspace.
     private struct Plan {
         let input: Descriptor, filters: Descriptor, output: Descriptor, convolution: Descriptor
-        var forward: (algorithm: Int32, workspace: Int)?
-        var backwardData: (algorithm: Int32, workspace: Int)?
-        var backwardFilters: (algorithm: Int32, workspace: Int)?
+        var algorithms: [Direction: (algorithm: Int32, workspace: Int)] = [:]
     }
 
     private let library: SharedLibrary
@@ -91,43 +89,43 @@ final class CUDNN {
     /// device scratch of at least the bytes asked.
     func convolve(_ shape: Convolution, x: UnsafeRawPointer, w: UnsafeRawPointer, y: UnsafeMutableRawPointer,
                   workspace: (Int) -> UnsafeMutableRawPointer?) throws {
-        var plan = try self.plan(shape)
-        if plan.forward == nil {
-            plan.forward = try fastest(findForward, plan.input, plan.filters, plan.convolution, plan.output,
-                                   tf32: shape.tf32, "forward")
-            plans[shape] = plan
-        }
-        let (algorithm, bytes) = plan.forward!
-        try run(forward, plan.input, x, plan.filters, w, plan.convolution, algorithm, workspace(bytes), bytes,
-                plan.output, y, "cudnnConvolutionForward")
+        try execute(.forward, shape, x, w, into: y, workspace: workspace)
     }
 
     /// `dx` of `convolve` from `dy`.
     func inputGradient(_ shape: Convolution, dy: UnsafeRawPointer, w: UnsafeRawPointer, dx: UnsafeMutableRawPointer,
                        workspace: (Int) -> UnsafeMutableRawPointer?) throws {
-        var plan = try self.plan(shape)
-        if plan.backwardData == nil {
-            plan.backwardData = try fastest(findBackwardData, plan.filters, plan.output, plan.convolution, plan.input,
-                                            tf32: shape.tf32, "backward data")
-            plans[shape] = plan
-        }
-        let (algorithm, bytes) = plan.backwardData!
-        try run(backwardData, plan.filters, w, plan.output, dy, plan.convolution, algorithm, workspace(bytes), bytes,
-                plan.input, dx, "cudnnConvolutionBackwardData")
+        try execute(.inputGradient, shape, w, dy, into: dx, workspace: workspace)
     }
 
     /// `dw` of `convolve` from `x` and `dy`.
     func filterGradient(_ shape: Convolution, x: UnsafeRawPointer, dy: UnsafeRawPointer, dw: UnsafeMutableRawPointer,
                         workspace: (Int) -> UnsafeMutableRawPointer?) throws {
+        try execute(.filterGradient, shape, x, dy, into: dw, workspace: workspace)
+    }
+
+    /// The three things cuDNN computes of a convolution.
+    private enum Direction: Hashable { case forward, inputGradient, filterGradient }
+
+    /// `out` of `direction` from `a` and `b`, in cuDNN's order for it (forward: x, w → y; input
+    /// gradient: w, dy → dx; filter gradient: x, dy → dw), its algorithm found on first use.
+    private func execute(_ direction: Direction, _ shape: Convolution, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
+                         into out: UnsafeMutableRawPointer, workspace: (Int) -> UnsafeMutableRawPointer?) throws {
         var plan = try self.plan(shape)
-        if plan.backwardFilters == nil {
-            plan.backwardFilters = try fastest(findBackwardFilters, plan.input, plan.output, plan.convolution,
-                                               plan.filters, tf32: shape.tf32, "backward filter")
+        let (descriptors, find, function, name) = switch direction {
+        case .forward: ((plan.input, plan.filters, plan.output), findForward, forward, "forward")
+        case .inputGradient: ((plan.filters, plan.output, plan.input), findBackwardData, backwardData, "backward data")
+        case .filterGradient: ((plan.input, plan.output, plan.filters), findBackwardFilters, backwardFilters,
+                               "backward filter")
+        }
+        if plan.algorithms[direction] == nil {
+            plan.algorithms[direction] = try fastest(find, descriptors.0, descriptors.1, plan.convolution, descriptors.2,
+                                                     tf32: shape.tf32, name)
             plans[shape] = plan
         }
-        let (algorithm, bytes) = plan.backwardFilters!
-        try run(backwardFilters, plan.input, x, plan.output, dy, plan.convolution, algorithm, workspace(bytes), bytes,
-                plan.filters, dw, "cudnnConvolutionBackwardFilter")
+        let (algorithm, bytes) = plan.algorithms[direction]!
+        try run(function, descriptors.0, a, descriptors.1, b, plan.convolution, algorithm, workspace(bytes), bytes,
+                descriptors.2, out, "cudnnConvolution (\(name))")
     }
 
     private func plan(_ shape: Convolution) throws -> Plan {
