@@ -33,9 +33,7 @@ public enum CUDACheck {
                 }
                 let (expected, got) = (evaluate(on: cpu), evaluate(on: cuda))
                 for (index, (e, g)) in zip(expected, got).enumerated() {
-                    let scale = max(1, e.map { abs(Double($0)) }.max() ?? 0)
-                    let difference = e.count == g.count
-                        ? (zip(e, g).map { abs(Double($0) - Double($1)) }.max() ?? 0) / scale : .infinity
+                    let difference = CUDAKernelCheck.difference(g, from: e)
                     passed = passed && difference <= tolerance
                     lines.append("\(difference <= tolerance ? "ok  " : "FAIL") backend \(precision) \(item.name), "
                                  + "\(index == 0 ? "value" : "gradient \(index)"): "

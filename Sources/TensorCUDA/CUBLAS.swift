@@ -20,8 +20,9 @@ final class CUBLAS {
                                                 UnsafeRawPointer, Int32, Int64, UnsafeRawPointer, Int32, Int64,
                                                 UnsafePointer<Float>, UnsafeMutableRawPointer, Int32, Int64, Int32) -> Status
 
-    /// cuBLAS's numbers for its math modes and for a transposed operand.
-    private static let pedanticMath: Int32 = 2, tf32Math: Int32 = 3, transposed: Int32 = 1, notTransposed: Int32 = 0
+    /// cuBLAS's numbers for its math modes (the default one keeps float32's precision) and for a
+    /// transposed operand.
+    private static let defaultMath: Int32 = 0, tf32Math: Int32 = 3, transposed: Int32 = 1, notTransposed: Int32 = 0
 
     /// A cuBLAS handle on the current context (a `CUDADevice` made it current).
     init() throws {
@@ -41,7 +42,7 @@ final class CUBLAS {
     func multiply(_ a: UnsafeRawPointer, strideA: Int, transposingA: Bool, _ b: UnsafeRawPointer, strideB: Int,
                   transposingB: Bool, into c: UnsafeMutableRawPointer, m: Int, n: Int, k: Int, batch: Int,
                   scale: Float = 1, precision: Precision) throws {
-        try check(setMathMode(handle, precision == .tf32 ? Self.tf32Math : Self.pedanticMath), "cublasSetMathMode")
+        try check(setMathMode(handle, precision == .tf32 ? Self.tf32Math : Self.defaultMath), "cublasSetMathMode")
         // cuBLAS is column-major: a row-major C is a column-major Cᵀ = op(b)ᵀ·op(a)ᵀ, so the
         // operands swap and each keeps its own transposition flag.
         var (alpha, beta): (Float, Float) = (scale, 0)

@@ -29,9 +29,17 @@ public final class CUDADevice {
         var context: OpaquePointer?
         try driver.check(driver.retainPrimaryContext(&context, device), "cuDevicePrimaryCtxRetain")
         try driver.check(driver.setCurrentContext(context), "cuCtxSetCurrent")
-        let ptx = try NVRTC().compile(CUDAKernelSources.source, name: "kernels", architecture: info.computeCapability)
+        // Machine code for this GPU; PTX (compiled by the driver) only where NVRTC does not know it.
+        let nvrtc = try NVRTC()
+        let image: [UInt8]
+        do {
+            image = try nvrtc.compileBinary(CUDAKernelSources.source, name: "kernels", architecture: info.computeCapability)
+        } catch {
+            image = Array(try nvrtc.compile(CUDAKernelSources.source, name: "kernels",
+                                            architecture: info.computeCapability).utf8) + [0]
+        }
         var module: OpaquePointer?
-        try ptx.withCString { try driver.check(driver.loadModule(&module, $0), "cuModuleLoadData") }
+        try image.withUnsafeBytes { try driver.check(driver.loadModule(&module, $0.baseAddress!), "cuModuleLoadData") }
         for name in CUDAKernelSources.kernelNames {
             var function: OpaquePointer?
             try driver.check(driver.moduleFunction(&function, module!, name), "cuModuleGetFunction(\(name))")
@@ -122,6 +130,7 @@ public final class CUDADevice {
     public func upload(_ values: [Float]) throws -> Storage {
         let storage = Storage(count: values.count, pool: pool)
         try values.withUnsafeBytes { bytes in
+            guard bytes.count > 0 else { return }
             try driver.check(driver.copyToDevice(address(storage.pointer), bytes.baseAddress!, bytes.count), "cuMemcpyHtoD")
         }
         return storage
@@ -150,6 +159,7 @@ public final class CUDADevice {
     public func download(_ storage: Storage) throws -> [Float] {
         var values = [Float](repeating: 0, count: storage.count)
         try values.withUnsafeMutableBytes { bytes in
+            guard bytes.count > 0 else { return }
             try driver.check(driver.copyToHost(bytes.baseAddress!, address(storage.pointer), bytes.count), "cuMemcpyDtoH")
         }
         return values

@@ -43,10 +43,20 @@ public final class CUDAKernelCheck {
     private func values(_ count: Int) -> [Float] { (0..<count).map { _ in random.nextGaussian() } }
 
     private func compare(_ name: String, _ gpu: [Float], _ cpu: [Float], tolerance: Double = 1e-6) {
-        let scale = max(1, cpu.map { abs(Double($0)) }.max() ?? 0)
-        let worst = zip(gpu, cpu).map { $0.isNaN && $1.isNaN ? 0 : abs(Double($0) - Double($1)) }.max() ?? 0
-        results.append(Result(name: name, difference: gpu.count == cpu.count ? worst / scale : .infinity,
-                              tolerance: tolerance))
+        results.append(Result(name: name, difference: Self.difference(gpu, from: cpu), tolerance: tolerance))
+    }
+
+    /// The largest |got − expected| relative to max(1, the largest |expected|): infinite where the
+    /// counts differ or only one side is NaN, 0 where both are.
+    public static func difference(_ got: [Float], from expected: [Float]) -> Double {
+        guard got.count == expected.count else { return .infinity }
+        let scale = max(1, expected.lazy.filter { !$0.isNaN }.map { abs(Double($0)) }.max() ?? 0)
+        var worst = 0.0
+        for (g, e) in zip(got, expected) {
+            if g.isNaN != e.isNaN { return .infinity }
+            if !g.isNaN { worst = max(worst, abs(Double(g) - Double(e))) }
+        }
+        return worst / scale
     }
 
     private func buffer(_ storage: Storage) -> CUDADevice.Argument { .buffer(UnsafeMutableRawPointer(storage.pointer)) }

@@ -9,7 +9,7 @@ public enum CUDAKernelSources {
     /// Every kernel's name, as `extern "C"` makes it appear in the PTX.
     public static let kernelNames = [
         "fill", "affine", "add_into", "axpy", "binary_same_shape", "relu", "relu_backward",
-        "unary", "unary_backward", "sum_partials", "dot_partials", "absolute_sum_partials", "adam_update",
+        "unary", "unary_backward", "sum_partials", "sum_all_partials", "dot_partials", "absolute_sum_partials", "adam_update",
         "pad", "pad_backward", "upsample_nearest", "upsample_nearest_backward",
         "instance_norm_statistics", "instance_norm_apply", "instance_norm_backward_sums", "instance_norm_backward",
         "add_channel_bias", "channel_sums", "binary_broadcast", "strided_copy", "reduce_sum", "pool", "pool_backward",
@@ -65,8 +65,9 @@ public enum CUDAKernelSources {
         case 1: return 1.0f / (1.0f + expf(-v));
         case 2: return sqrtf(v);
         case 3: return v * v;
-        case 4: return fminf(fmaxf(v, p), q);
-        default: return (fminf(fmaxf(rintf(v / p) + q, r), s) - q) * p;
+        // NaN stays NaN through the clamps, as on the CPU (fmaxf alone would return the bound).
+        case 4: return isnan(v) ? v : fminf(fmaxf(v, p), q);
+        default: return isnan(v) ? v : (fminf(fmaxf(rintf(v / p) + q, r), s) - q) * p;
         }
     }
 
@@ -120,6 +121,13 @@ public enum CUDAKernelSources {
     extern "C" __global__ void dot_partials(const float *a, const float *b, double *partials, long long n) {
         double value = 0;
         GRID_STRIDE(i, n) value += (double)a[i] * (double)b[i];
+        value = block_sum(value);
+        if (threadIdx.x == 0) partials[blockIdx.x] = value;
+    }
+
+    extern "C" __global__ void sum_all_partials(const float *x, double *partials, long long n) {
+        double value = 0;
+        GRID_STRIDE(i, n) value += x[i];
         value = block_sum(value);
         if (threadIdx.x == 0) partials[blockIdx.x] = value;
     }

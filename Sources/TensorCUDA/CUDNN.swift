@@ -31,7 +31,7 @@ final class CUDNN {
     /// What runs one convolution shape: its descriptors and each direction's algorithm and workspace.
     private struct Plan {
         let input: Descriptor, filters: Descriptor, output: Descriptor, convolution: Descriptor
-        var algorithms: [Direction: (algorithm: Int32, workspace: Int)] = [:]
+        var algorithms: [Direction: (algorithm: Int32, workspace: Int, mathType: Int32)] = [:]
     }
 
     private let library: SharedLibrary
@@ -123,7 +123,9 @@ final class CUDNN {
                                                      tf32: shape.tf32, name)
             plans[shape] = plan
         }
-        let (algorithm, bytes) = plan.algorithms[direction]!
+        let (algorithm, bytes, mathType) = plan.algorithms[direction]!
+        // Each algorithm runs with the math type it was timed with (one descriptor serves all three directions).
+        try check(setMathType(plan.convolution, mathType), "cudnnSetConvolutionMathType")
         try run(function, descriptors.0, a, descriptors.1, b, plan.convolution, algorithm, workspace(bytes), bytes,
                 descriptors.2, out, "cudnnConvolution (\(name))")
     }
@@ -151,10 +153,11 @@ final class CUDNN {
         return plan
     }
 
-    /// The fastest algorithm that `find` timed and that succeeded, with its workspace bytes; for
-    /// float32 convolutions only one without tensor-core math (TF32 inputs).
+    /// The fastest algorithm that `find` timed and that succeeded, with its workspace bytes and
+    /// math type; for float32 convolutions only one without tensor-core math (TF32 inputs), run
+    /// with float32 multiply-adds.
     private func fastest(_ find: Find, _ a: Descriptor, _ b: Descriptor, _ c: Descriptor, _ d: Descriptor,
-                         tf32: Bool, _ what: String) throws -> (algorithm: Int32, workspace: Int) {
+                         tf32: Bool, _ what: String) throws -> (algorithm: Int32, workspace: Int, mathType: Int32) {
         let requested: Int32 = 8
         let results = UnsafeMutableRawPointer.allocate(byteCount: Int(requested) * Self.performanceBytes, alignment: 8)
         defer { results.deallocate() }
@@ -163,10 +166,11 @@ final class CUDNN {
         // Sorted fastest first; the first whose status is success (and math type, at offset 28, allowed).
         for index in 0..<Int(returned) {
             let result = results + index * Self.performanceBytes
-            let tensorOps = [Self.tensorOpMath, Self.tensorOpMathAllowingConversion]
-                .contains(result.load(fromByteOffset: 28, as: Int32.self))
+            let mathType = result.load(fromByteOffset: 28, as: Int32.self)
+            let tensorOps = [Self.tensorOpMath, Self.tensorOpMathAllowingConversion].contains(mathType)
             if result.load(fromByteOffset: 4, as: Int32.self) == 0 && (tf32 || !tensorOps) {
-                return (result.load(as: Int32.self), Int(result.load(fromByteOffset: 16, as: UInt64.self)))
+                return (result.load(as: Int32.self), Int(result.load(fromByteOffset: 16, as: UInt64.self)),
+                        tf32 ? mathType : Self.fmaMath)
             }
         }
         throw CUDAError("cuDNN has no \(what) convolution algorithm for this shape")

@@ -19,6 +19,8 @@ public final class NVRTC {
     private let compileProgram: @convention(c) (Program, Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> Result
     private let ptxSize: @convention(c) (Program, UnsafeMutablePointer<Int>) -> Result
     private let ptx: @convention(c) (Program, UnsafeMutablePointer<CChar>) -> Result
+    private let cubinSize: @convention(c) (Program, UnsafeMutablePointer<Int>) -> Result
+    private let cubin: @convention(c) (Program, UnsafeMutablePointer<CChar>) -> Result
     private let logSize: @convention(c) (Program, UnsafeMutablePointer<Int>) -> Result
     private let log: @convention(c) (Program, UnsafeMutablePointer<CChar>) -> Result
     private let destroy: @convention(c) (UnsafeMutablePointer<Program?>) -> Result
@@ -32,6 +34,8 @@ public final class NVRTC {
         compileProgram = try library.function("nvrtcCompileProgram")
         ptxSize = try library.function("nvrtcGetPTXSize")
         ptx = try library.function("nvrtcGetPTX")
+        cubinSize = try library.function("nvrtcGetCUBINSize")
+        cubin = try library.function("nvrtcGetCUBIN")
         logSize = try library.function("nvrtcGetProgramLogSize")
         log = try library.function("nvrtcGetProgramLog")
         destroy = try library.function("nvrtcDestroyProgram")
@@ -45,25 +49,42 @@ public final class NVRTC {
         return (Int(major), Int(minor))
     }
 
-    /// PTX for GPUs of compute capability `architecture` (e.g. (9, 0)) from CUDA C `source`;
+    /// PTX for GPUs of compute capability `architecture` (e.g. (9, 0)) from CUDA C `source`,
+    /// which the driver compiles when it loads it (only if it is at least as new as this NVRTC);
     /// `name` names the program in messages. Throws with the compiler's first error line.
     public func compile(_ source: String, name: String, architecture: (major: Int, minor: Int)) throws -> String {
+        let text = try compiled(source, name: name, target: "compute_\(architecture.major)\(architecture.minor)",
+                                size: ptxSize, contents: ptx, what: "PTX")
+        return String(decoding: text.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Machine code (a CUBIN) for GPUs of compute capability `architecture`: what the driver
+    /// loads as it is, even when older than this NVRTC.
+    public func compileBinary(_ source: String, name: String, architecture: (major: Int, minor: Int)) throws -> [UInt8] {
+        try compiled(source, name: name, target: "sm_\(architecture.major)\(architecture.minor)", size: cubinSize,
+                     contents: cubin, what: "CUBIN")
+    }
+
+    private func compiled(_ source: String, name: String, target: String,
+                          size: @convention(c) (Program, UnsafeMutablePointer<Int>) -> Result,
+                          contents: @convention(c) (Program, UnsafeMutablePointer<CChar>) -> Result,
+                          what: String) throws -> [UInt8] {
         var program: Program?
         try check(create(&program, source, name, 0, nil, nil), "nvrtcCreateProgram")
         defer { _ = destroy(&program) }
-        let options = ["--gpu-architecture=compute_\(architecture.major)\(architecture.minor)", "--std=c++17"]
+        let options = ["--gpu-architecture=\(target)", "--std=c++17"]
         let cOptions = options.map { UnsafePointer(strdup($0)) }
         defer { cOptions.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
         let result = cOptions.withUnsafeBufferPointer { compileProgram(program!, Int32(options.count), $0.baseAddress) }
         guard result == 0 else {
             let firstError = programLog(program!).split(whereSeparator: \.isNewline).first { $0.contains("error") }
-            throw CUDAError("NVRTC cannot compile \(name): " + (firstError.map(String.init) ?? message(result)))
+            throw CUDAError("NVRTC cannot compile \(name) for \(target): " + (firstError.map(String.init) ?? message(result)))
         }
-        var size = 0
-        try check(ptxSize(program!, &size), "nvrtcGetPTXSize")
-        var text = [CChar](repeating: 0, count: size + 1)
-        try check(ptx(program!, &text), "nvrtcGetPTX")
-        return String(cString: text)
+        var count = 0
+        try check(size(program!, &count), "nvrtcGet\(what)Size")
+        var bytes = [CChar](repeating: 0, count: count + 1)
+        try check(contents(program!, &bytes), "nvrtcGet\(what)")
+        return bytes.prefix(count).map { UInt8(bitPattern: $0) }
     }
 
     private func programLog(_ program: Program) -> String {

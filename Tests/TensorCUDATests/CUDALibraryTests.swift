@@ -61,12 +61,20 @@ final class CUDALibraryTests: XCTestCase {
         XCTAssertEqual(entries, CUDAKernelSources.kernelNames.count, "kernelNames lists every kernel")
     }
 
+    func testEveryKernelCompilesToMachineCodeForHopper() throws {
+        let cubin = try compiler().compileBinary(CUDAKernelSources.source, name: "kernels", architecture: (9, 0))
+        XCTAssertEqual(Array(cubin.prefix(4)), [0x7F, 0x45, 0x4C, 0x46], "an ELF image")
+        for name in CUDAKernelSources.kernelNames {
+            XCTAssertNotNil(cubin.firstRange(of: Array(name.utf8) + [0]), "no kernel \(name) in the CUBIN")
+        }
+    }
+
     func testSourceThatDoesNotCompileIsOneLineWithTheCompilersError() throws {
         let nvrtc = try compiler()
         XCTAssertThrowsError(try nvrtc.compile("extern \"C\" __global__ void broken(float *x) { x[0] = y; }",
                                                name: "broken.cu", architecture: (9, 0))) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.hasPrefix("NVRTC cannot compile broken.cu: "), message)
+            XCTAssertTrue(message.hasPrefix("NVRTC cannot compile broken.cu for compute_90: "), message)
             XCTAssertTrue(message.contains("identifier \"y\" is undefined"), message)
             XCTAssertFalse(message.contains("\n"))
         }
@@ -79,5 +87,18 @@ final class CUDALibraryTests: XCTestCase {
         } catch {
             throw XCTSkip("\(error) (`make nvrtc` fetches it)")
         }
+    }
+}
+
+/// The GPU checks' measure of difference, which must not let a NaN through.
+final class CUDACheckDifferenceTests: XCTestCase {
+    func testNaNOnOneSideIsInfinitelyFarAndScaleIgnoresNaN() {
+        XCTAssertEqual(CUDAKernelCheck.difference([1, 2, 3], from: [1, 2, 3]), 0)
+        XCTAssertEqual(CUDAKernelCheck.difference([1, 2, .nan], from: [1, 2, .nan]), 0)
+        XCTAssertEqual(CUDAKernelCheck.difference([.nan, 2, 3], from: [1, 2, 3]), .infinity)
+        XCTAssertEqual(CUDAKernelCheck.difference([1, 2, 3], from: [1, .nan, 3]), .infinity)
+        XCTAssertEqual(CUDAKernelCheck.difference([1, 2], from: [1, 2, 3]), .infinity)
+        XCTAssertEqual(CUDAKernelCheck.difference([4, 0.5, .nan], from: [2, 0.5, .nan]), 2.0 / 2.0)
+        XCTAssertEqual(CUDAKernelCheck.difference([0.25, 0], from: [0.5, 0]), 0.25, "scale at least 1")
     }
 }
