@@ -56,7 +56,7 @@ public final class GatysStyleTransfer {
         try validate(styles: styles, masks: masks)
         try GatysMemory(options: options, architecture: network.architecture)
             .check(content: (content.width, content.height), styles: styles.map { ($0.width, $0.height) },
-                   budget: BufferPool.shared.budget)
+                   budget: Backend.current.memoryBudget)
         let (paintedContent, paintedStyles) = colorPrepared(content: content, styles: styles)
         let levels = options.resolvedLevels(contentSide: content.longestSide)
         let fingerprint = options.fingerprint(content: content, styles: styles, masks: masks)

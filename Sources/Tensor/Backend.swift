@@ -109,6 +109,10 @@ public enum PaddingMode: String, Hashable, Sendable {
 public protocol ComputeBackend: AnyObject {
     // MARK: memory
 
+    /// Bytes its tensors may take at once (the budget of the pool its memory comes from): what
+    /// a run's size is checked against before any work.
+    var memoryBudget: Int { get }
+
     /// A plain tensor holding `values` in row-major order.
     func upload(_ values: [Float], shape: [Int]) -> Tensor
     /// The elements of `x` in logical row-major order, whatever its layout.
@@ -235,6 +239,11 @@ public protocol ComputeBackend: AnyObject {
     /// `p ← p − stepSize · m / (sqrt(v / correction2) + epsilon)`.
     func adamUpdate(_ parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, beta1: Float, beta2: Float,
                     stepSize: Float, correction2: Float, epsilon: Float)
+}
+
+extension ComputeBackend {
+    /// The host pool's budget, for backends whose tensors live in the host's memory.
+    public var memoryBudget: Int { BufferPool.shared.budget }
 }
 
 /// Where ops run. The caller chooses it once at start-up (e.g. `Backend.current = CPUBackend()`).

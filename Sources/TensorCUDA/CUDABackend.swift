@@ -65,6 +65,9 @@ public final class CUDABackend: ComputeBackend {
 
     // MARK: memory
 
+    /// Nine tenths of the GPU's memory.
+    public var memoryBudget: Int { device.pool.budget }
+
     public func upload(_ values: [Float], shape: [Int]) -> Tensor {
         Tensor(shape: shape, storage: attempt { try device.upload(values) })
     }

@@ -254,7 +254,7 @@ struct StylizeCommand: ParsableCommand {
     /// Refuses, before any work on it, a picture or a batch of `pictures` pictures of
     /// `width`×`height` (the first read from `first`) that would not fit in memory, naming what would.
     private func checkMemory(_ network: any StylizingNetwork, width: Int, height: Int, pictures: Int, first: String) throws {
-        let budget = BufferPool.shared.budget
+        let budget = Backend.current.memoryBudget
         let single = network.estimatedBytes(width: width, height: height)
         guard single <= budget else {
             let fits = network.largestSize(fitting: budget, aspectOf: width, height)

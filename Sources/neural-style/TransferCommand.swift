@@ -194,10 +194,10 @@ struct TransferCommand: ParsableCommand {
         let contentImage = try ImageFile.read(content)
         let styleImages = try StyleInputs.read(style)
         let maskImages = try masks.map { try StyleInputs.masks($0, colors: maskColors, styleCount: styleImages.count) }
+        try deviceOption.install(gradientPrecision: precision, winograd: fastConvolutions ? .whereFaster : .never)
         try GatysMemory(options: options, architecture: model)
             .check(content: (contentImage.width, contentImage.height), styles: styleImages.map { ($0.width, $0.height) },
-                   budget: BufferPool.shared.budget)
-        try deviceOption.install(gradientPrecision: precision, winograd: fastConvolutions ? .whereFaster : .never)
+                   budget: Backend.current.memoryBudget)
         let network = try VGG.load(architecture: model, path: weights, pooling: options.pooling)
         let levels = options.resolvedLevels(contentSide: contentImage.longestSide)
         let outputs = try RunOutputs(command: self, levels: levels,
