@@ -26,10 +26,12 @@ public enum CUDACheck {
                 let inputs = item.shapes.map { shape in (0..<shape.reduce(1, *)).map { _ in random.nextGaussian() } }
                 func evaluate(on backend: ComputeBackend) -> [[Float]] {
                     Backend.current = backend
-                    let tensors = zip(item.shapes, inputs).map { Tensor(shape: $0, values: $1, requiresGrad: true) }
+                    let tensors = zip(item.shapes, inputs).map {
+                        Tensor(shape: $0, values: $1, requiresGrad: item.gradients)
+                    }
                     let loss = item.loss(tensors)
-                    loss.backward()
-                    return [loss.toArray()] + tensors.map { $0.grad?.toArray() ?? [] }
+                    if item.gradients { loss.backward() }
+                    return [loss.toArray()] + (item.gradients ? tensors.map { $0.grad?.toArray() ?? [] } : [])
                 }
                 let (expected, got) = (evaluate(on: cpu), evaluate(on: cuda))
                 for (index, (e, g)) in zip(expected, got).enumerated() {
@@ -49,6 +51,8 @@ public enum CUDACheck {
     private struct Case {
         let name: String
         let shapes: [[Int]]
+        /// Whether the inputs' gradients are compared too (an element-wise expression has none).
+        var gradients = true
         let loss: ([Tensor]) -> Tensor
     }
 
@@ -86,6 +90,21 @@ public enum CUDACheck {
             let joined = Tensor.concatenate([$0[0], $0[1]], axis: 1)
             return joined.sum(alongAxes: [0, 2], keepingDimensions: true).squared().sum()
                 + joined.slice(axis: 3, 1..<4).mean(alongAxes: [1]).squared().sum() + $0[0].absoluteSum()
+        },
+        Case(name: "a VGG-like stack: conv, ReLU, pooling, conv, Gram and content losses", shapes: [[1, 3, 16, 20],
+             [8, 3, 3, 3], [8], [16, 8, 3, 3], [16], [1, 16, 8, 10]]) {
+            let first = $0[0].conv2d(weight: $0[1], bias: $0[2], padding: 1).relu()
+            let second = first.pooled(.max).conv2d(weight: $0[3], bias: $0[4], padding: 1).relu()
+            return first.gramMatrix(scale: 1e-2).squared().sum() + second.gramMatrix(scale: 1e-2).squared().sum()
+                + (second - $0[5]).squared().sum()
+        },
+        Case(name: "an element-wise expression and its spatial mean (values only)", shapes: [[2, 3, 5, 6], [1, 3, 1, 1]],
+             gradients: false) {
+            let expression = ElementwiseExpression(inputCount: 2, steps: [
+                .binary(.multiply, 0, 1), .unary(.tanh, 2), .relu(3), .binary(.add, 4, 0), .unary(.square, 5),
+            ])
+            let (result, mean) = Tensor.evaluate(expression, on: [$0[0], $0[1]], spatialMean: true)
+            return result!.sum() + mean!.squared().sum()
         },
     ]
 }
