@@ -48,9 +48,6 @@ public final class CUDABackend: ComputeBackend {
         do { return try body() } catch { fatalError("CUDA: \(error)") }
     }
 
-    /// Sizes, strides and offsets for the shape-generic kernels, in the GPU's memory.
-    func integers(_ values: [Int]) -> Storage { attempt { try device.upload(integers: values) } }
-
     static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }

@@ -69,7 +69,12 @@ public final class CUDADevice {
         case int(Int32)
         /// `long long`.
         case long(Int)
+        /// The kernels' `Layout`: up to `layoutCount` `long long`s by value, zeros after these.
+        case layout([Int])
     }
+
+    /// `long long`s in the kernels' `Layout` struct (3 · MAX_RANK + 2).
+    static let layoutCount = 26
 
     /// Runs kernel `name` with `arguments` on `blocks` blocks of `threadsPerBlock` threads, or, by
     /// default, on enough blocks for one thread per element of `elements` (capped: the kernels
@@ -78,7 +83,10 @@ public final class CUDADevice {
         guard let function = functions[name] else { throw CUDAError("no kernel \(name)") }
         let blocks = blocks ?? max(1, min(Self.maximumBlocks, (elements + Self.threadsPerBlock - 1) / Self.threadsPerBlock))
         // cuLaunchKernel reads each argument through a pointer to a copy of it.
-        let values = arguments.map { _ in UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8) }
+        let values = arguments.map { argument in
+            guard case .layout = argument else { return UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8) }
+            return UnsafeMutableRawPointer.allocate(byteCount: 8 * Self.layoutCount, alignment: 8)
+        }
         defer { values.forEach { $0.deallocate() } }
         for (value, argument) in zip(values, arguments) {
             switch argument {
@@ -86,6 +94,12 @@ public final class CUDADevice {
             case .float(let x): value.storeBytes(of: x, as: Float.self)
             case .int(let x): value.storeBytes(of: x, as: Int32.self)
             case .long(let x): value.storeBytes(of: Int64(x), as: Int64.self)
+            case .layout(let numbers):
+                precondition(numbers.count <= Self.layoutCount, "a layout of \(numbers.count) numbers")
+                for index in 0..<Self.layoutCount {
+                    value.storeBytes(of: Int64(index < numbers.count ? numbers[index] : 0), toByteOffset: 8 * index,
+                                     as: Int64.self)
+                }
             }
         }
         var parameters: [UnsafeMutableRawPointer?] = values
@@ -130,18 +144,6 @@ public final class CUDADevice {
     public func upload(_ values: [Float]) throws -> Storage {
         let storage = Storage(count: values.count, pool: pool)
         try values.withUnsafeBytes { bytes in
-            guard bytes.count > 0 else { return }
-            try driver.check(driver.copyToDevice(address(storage.pointer), bytes.baseAddress!, bytes.count), "cuMemcpyHtoD")
-        }
-        return storage
-    }
-
-    /// A new device storage holding `values` as 64-bit integers (two float slots each), for the
-    /// kernels that take sizes and strides.
-    public func upload(integers values: [Int]) throws -> Storage {
-        let storage = Storage(count: 2 * max(values.count, 1), pool: pool)
-        let wide = values.map(Int64.init)
-        try wide.withUnsafeBytes { bytes in
             guard bytes.count > 0 else { return }
             try driver.check(driver.copyToDevice(address(storage.pointer), bytes.baseAddress!, bytes.count), "cuMemcpyHtoD")
         }

@@ -34,12 +34,11 @@ extension CUDABackend {
                      "cannot broadcast \(a.shape) with \(b.shape)")
         let shape = zip(a.shape, b.shape).map { max($0, $1) }
         func strides(_ x: [Int]) -> [Int] { zip(Self.strides(x), x).map { $1 == 1 ? 0 : $0 } }
-        let info = integers(shape + strides(a.shape) + strides(b.shape))
         let y = tensor(shape)
         run("binary_broadcast", elements: y.count, [.int(Self.code(operation)), buffer(a), buffer(b), buffer(y),
-                                                    .int(Int32(shape.count)), .buffer(UnsafeMutableRawPointer(info.pointer)),
-                                                    .long(y.count)])
-        return withExtendedLifetime(info) { y }
+                                                    .int(Int32(shape.count)),
+                                                    .layout(shape + strides(a.shape) + strides(b.shape)), .long(y.count)])
+        return y
     }
 
     public func add(_ x: Tensor, into sum: Tensor) {
@@ -118,22 +117,19 @@ extension CUDABackend {
         }
         let kept = everything ? [Int](repeating: 1, count: x.shape.count) : shape
         let reduced = zip(x.shape, kept).map { $1 == 1 ? $0 : 1 }
-        let info = integers(kept + reduced + Self.strides(x.shape))
         let y = tensor(shape)
         run("reduce_sum", blocks: y.count, [buffer(x), buffer(y), .int(Int32(x.shape.count)),
-                                            .buffer(UnsafeMutableRawPointer(info.pointer)), .long(reduced.reduce(1, *))])
-        return withExtendedLifetime(info) { y }
+                                            .layout(kept + reduced + Self.strides(x.shape)), .long(reduced.reduce(1, *))])
+        return y
     }
 
     /// `strided_copy`: every index of `sizes`, from `x` at `xStrides` (+ `xOffset`) to `y` at
     /// `yStrides` (+ `yOffset`).
     private func copy(_ x: Tensor, sizes: [Int], xStrides: [Int], xOffset: Int = 0, into y: Tensor, yStrides: [Int],
                       yOffset: Int = 0) {
-        let info = integers(sizes + xStrides + yStrides + [xOffset, yOffset])
         let count = sizes.reduce(1, *)
         run("strided_copy", elements: count, [buffer(x), buffer(y), .int(Int32(sizes.count)),
-                                              .buffer(UnsafeMutableRawPointer(info.pointer)), .long(count)])
-        withExtendedLifetime(info) {}
+                                              .layout(sizes + xStrides + yStrides + [xOffset, yOffset]), .long(count)])
     }
 
     public func broadcast(_ x: Tensor, to shape: [Int], layout: Layout) -> Tensor {

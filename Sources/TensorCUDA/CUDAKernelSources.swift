@@ -342,9 +342,11 @@ public enum CUDAKernelSources {
         if (threadIdx.x == 0) out[blockIdx.x] = (float)sum;
     }
 
-    // Shapes and strides of up to 8 axes, as `info` holds them: for `rank` axes, the output's
-    // sizes, then each operand's strides in elements (0 along an axis it is broadcast over).
+    // Shapes and strides of up to 8 axes, passed by value (no copy to the device, no wait for it):
+    // for `rank` axes, the output's sizes, then each operand's strides in elements (0 along an axis
+    // it is broadcast over), then offsets; packed from the front.
     #define MAX_RANK 8
+    struct Layout { long long v[3 * MAX_RANK + 2]; };
 
     __device__ void unravel(long long index, int rank, const long long *sizes, long long *at) {
         for (int axis = rank - 1; axis >= 0; axis--) {
@@ -361,7 +363,8 @@ public enum CUDAKernelSources {
 
     // info: sizes[rank], a's strides[rank], b's strides[rank]. Output plain.
     extern "C" __global__ void binary_broadcast(int operation, const float *a, const float *b, float *y, int rank,
-                                                const long long *info, long long n) {
+                                                Layout layout, long long n) {
+        const long long *info = layout.v;
         long long at[MAX_RANK];
         GRID_STRIDE(i, n) {
             unravel(i, rank, info, at);
@@ -373,7 +376,8 @@ public enum CUDAKernelSources {
     // y[y_offset + Σ at·y_strides] = x[x_offset + Σ at·x_strides] for every index `at` of `sizes`:
     // slices, concatenation and broadcasting. info: sizes[rank], x's strides[rank], y's strides[rank],
     // x_offset, y_offset.
-    extern "C" __global__ void strided_copy(const float *x, float *y, int rank, const long long *info, long long n) {
+    extern "C" __global__ void strided_copy(const float *x, float *y, int rank, Layout layout, long long n) {
+        const long long *info = layout.v;
         long long at[MAX_RANK];
         GRID_STRIDE(i, n) {
             unravel(i, rank, info, at);
@@ -384,8 +388,8 @@ public enum CUDAKernelSources {
     // One block per output element: the sum, in double, of x over the reduced axes. info: the
     // kept axes' sizes[rank] (1 where reduced), the reduced axes' sizes[rank] (1 where kept), x's
     // strides[rank].
-    extern "C" __global__ void reduce_sum(const float *x, float *y, int rank, const long long *info,
-                                          long long reduced_count) {
+    extern "C" __global__ void reduce_sum(const float *x, float *y, int rank, Layout layout, long long reduced_count) {
+        const long long *info = layout.v;
         long long kept_at[MAX_RANK], reduced_at[MAX_RANK];
         unravel(blockIdx.x, rank, info, kept_at);
         const long long base = offset(rank, kept_at, info + 2 * rank);

@@ -56,9 +56,12 @@ final class CUDALibraryTests: XCTestCase {
                 XCTAssertTrue(ptx.contains(".entry \(name)("), "no kernel \(name) in the PTX for \(architecture)")
             }
         }
-        let entries = try nvrtc.compile(CUDAKernelSources.source, name: "kernels", architecture: (9, 0))
-            .components(separatedBy: ".entry ").count - 1
-        XCTAssertEqual(entries, CUDAKernelSources.kernelNames.count, "kernelNames lists every kernel")
+        let ptx = try nvrtc.compile(CUDAKernelSources.source, name: "kernels", architecture: (9, 0))
+        XCTAssertEqual(ptx.components(separatedBy: ".entry ").count - 1, CUDAKernelSources.kernelNames.count,
+                       "kernelNames lists every kernel")
+        // The sizes-and-strides struct passed by value is as large as the launcher fills.
+        XCTAssertTrue(ptx.contains(".b8 binary_broadcast_param_5[\(8 * CUDADevice.layoutCount)]"),
+                      String(ptx.components(separatedBy: ".entry binary_broadcast(").last?.prefix(500) ?? ""))
     }
 
     func testEveryKernelCompilesToMachineCodeForHopper() throws {
