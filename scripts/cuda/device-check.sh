@@ -73,8 +73,14 @@ for device in cpu cuda; do
         --output "$out/stylize-$device.png" --device $device --cuda-precision fp32
 done
 
-# Timings (TF32): Gatys at 1024² for 100 iterations and 2048² for 50, end to end.
-step gatys-1024 bash -c "time '$ns' ${pictures[*]} --size 1024 --iterations 100 --device cuda --output '$work/gatys-1024.png'"
-step gatys-2048 bash -c "time '$ns' ${pictures[*]} --size 2048 --iterations 50 --device cuda --output '$work/gatys-2048.png'"
+# Timings (TF32): Gatys at 1024² for 100 iterations and 2048² for 50, end to end, each beside
+# PyTorch's run of the same workload on the same GPU (bench/pytorch_gatys.py, cuDNN autotuned).
+reference="$(cd "$(dirname "$0")/../.." && pwd)/bench/pytorch_gatys.py"
+for run in "1024 100" "2048 50"; do
+    set -- $run
+    step "gatys-$1" bash -c "time '$ns' ${pictures[*]} --size $1 --iterations $2 --device cuda --output '$work/gatys-$1.png'"
+    step "pytorch-gatys-$1" python3 "$reference" --device cuda --size "$1" --iterations "$2" \
+        --bin "$bin/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin" ${pictures[*]}
+done
 rm -rf "$work"
 exit $status
