@@ -2,7 +2,8 @@
 # Installs the Debian packages the build needs, if any are missing. Idempotent.
 set -euo pipefail
 
-packages=(libdnnl-dev libturbojpeg0-dev libpng-dev libgif-dev libwebp-dev python3 python3-pip)
+# g++: the tests build an emulated GPU from our CUDA kernels (scripts/cuda/emulated_gpu.py).
+packages=(libdnnl-dev libturbojpeg0-dev libpng-dev libgif-dev libwebp-dev python3 python3-pip g++)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" && continue
