@@ -12,7 +12,6 @@ block working together, shared memory, the GPU's own maths functions — `neural
     python scripts/pytorch/compare_cuda_kernels.py      # needs a C++ compiler, torch, numpy
 """
 import ctypes as C
-import re
 import subprocess
 import sys
 import tempfile
@@ -37,11 +36,12 @@ extern "C" void set_block(unsigned block, unsigned blocks) { blockIdx.x = block;
 """
 
 
+sys.path.insert(0, str(ROOT / "scripts/cuda"))
+from emulated_gpu import kernel_source  # noqa: E402  (the kernels' CUDA C, one thread per block)
+
+
 def kernels():
-    swift = (ROOT / "Sources/TensorCUDA/CUDAKernelSources.swift").read_text()
-    source = swift.split('source = #"""', 1)[1].split('"""#', 1)[0]
-    source = "\n".join(line[4:] if line.startswith("    ") else line for line in source.split("\n"))
-    source = re.sub(r"#define REDUCTION_THREADS \d+", "#define REDUCTION_THREADS 1", source)
+    source = kernel_source()
     work = Path(tempfile.mkdtemp(prefix="cuda-kernels-"))
     (work / "kernels.cpp").write_text(PRELUDE + source)
     compiler = next(c for c in ("c++", "g++", "clang++") if subprocess.run(["which", c], capture_output=True).returncode == 0)
