@@ -54,8 +54,9 @@ public final class CUDABackend: ComputeBackend {
         return strides
     }
 
-    static func requirePlain(_ x: Tensor) {
-        precondition(x.layout == .plain, "the CUDA backend keeps every tensor plain, given \(x.layout)")
+    /// Stops on any layout but `.plain`, which is all this backend makes.
+    static func requirePlain(_ layout: Layout) {
+        precondition(layout == .plain, "the CUDA backend keeps every tensor plain, asked for \(layout)")
     }
 
     var tf32: Bool { precision == .tf32 }
@@ -72,7 +73,7 @@ public final class CUDABackend: ComputeBackend {
     public func download(_ x: Tensor) -> [Float] { attempt { try device.download(x.storage) } }
 
     public func filled(shape: [Int], layout: Layout, value: Float) -> Tensor {
-        precondition(layout == .plain, "the CUDA backend keeps every tensor plain, asked for \(layout)")
+        Self.requirePlain(layout)
         let y = tensor(shape)
         run("fill", elements: y.count, [buffer(y), .float(value), .long(y.count)])
         return y
@@ -92,7 +93,7 @@ public final class CUDABackend: ComputeBackend {
     }
 
     public func reorder(_ x: Tensor, to layout: Layout) -> Tensor {
-        precondition(x.layout == layout, "the CUDA backend keeps every tensor plain, asked for \(layout)")
+        Self.requirePlain(layout)
         return x
     }
 }

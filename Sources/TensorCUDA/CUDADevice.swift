@@ -16,14 +16,16 @@ public final class CUDADevice {
     /// Most blocks of a grid-stride launch: enough to fill any current GPU several times over.
     static let maximumBlocks = 4096
 
+    /// Blocks for one thread per element of `elements`, at most `maximumBlocks` (the kernels loop
+    /// grid-stride over the rest).
+    static func blocks(for elements: Int) -> Int {
+        max(1, min(maximumBlocks, (elements + threadsPerBlock - 1) / threadsPerBlock))
+    }
+
     /// Opens GPU `ordinal`; throws one line naming what is missing (driver, GPU, NVRTC) or failed.
     public init(ordinal: Int) throws {
         let driver = try CUDADriver()
-        let devices = try driver.devices()
-        guard devices.indices.contains(ordinal) else {
-            throw CUDAError("no GPU cuda:\(ordinal): the NVIDIA driver sees \(devices.count)")
-        }
-        info = devices[ordinal]
+        info = try CUDASystem.device(ordinal, among: driver.devices())
         var device: CUDADriver.Device = 0
         try driver.check(driver.device(&device, Int32(ordinal)), "cuDeviceGet")
         var context: OpaquePointer?
@@ -81,13 +83,16 @@ public final class CUDADevice {
     /// loop grid-stride).
     public func launch(_ name: String, elements: Int = 0, blocks: Int? = nil, _ arguments: [Argument]) throws {
         guard let function = functions[name] else { throw CUDAError("no kernel \(name)") }
-        let blocks = blocks ?? max(1, min(Self.maximumBlocks, (elements + Self.threadsPerBlock - 1) / Self.threadsPerBlock))
-        // cuLaunchKernel reads each argument through a pointer to a copy of it.
-        let values = arguments.map { argument in
-            guard case .layout = argument else { return UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8) }
-            return UnsafeMutableRawPointer.allocate(byteCount: 8 * Self.layoutCount, alignment: 8)
+        let blocks = blocks ?? Self.blocks(for: elements)
+        // cuLaunchKernel reads each argument through a pointer to a copy of it: the copies lie in
+        // one buffer, 8 bytes each but a layout's.
+        let sizes = arguments.map { argument -> Int in
+            if case .layout = argument { return 8 * Self.layoutCount }
+            return 8
         }
-        defer { values.forEach { $0.deallocate() } }
+        let copies = UnsafeMutableRawPointer.allocate(byteCount: sizes.reduce(0, +), alignment: 8)
+        defer { copies.deallocate() }
+        let values = sizes.indices.map { copies + sizes[..<$0].reduce(0, +) }
         for (value, argument) in zip(values, arguments) {
             switch argument {
             case .buffer(let pointer): value.storeBytes(of: pointer, as: UnsafeMutableRawPointer?.self)
@@ -108,22 +113,19 @@ public final class CUDADevice {
     }
 
     /// cuBLAS on this device, loaded on first use.
-    func cublas() throws -> CUBLAS {
-        if let blas { return blas }
-        let loaded = try CUBLAS()
-        blas = loaded
-        return loaded
-    }
+    func cublas() throws -> CUBLAS { try loaded(&blas, CUBLAS.init) }
     private var blas: CUBLAS?
 
     /// cuDNN on this device, loaded on first use.
-    func cudnn() throws -> CUDNN {
-        if let dnn { return dnn }
-        let loaded = try CUDNN()
-        dnn = loaded
-        return loaded
-    }
+    func cudnn() throws -> CUDNN { try loaded(&dnn, CUDNN.init) }
     private var dnn: CUDNN?
+
+    private func loaded<Library>(_ slot: inout Library?, _ load: () throws -> Library) rethrows -> Library {
+        if let slot { return slot }
+        let library = try load()
+        slot = library
+        return library
+    }
 
     /// `body` given a device buffer of at least `bytes` bytes (or nil for none), from the pool.
     func withWorkspace<T>(_ body: ((Int) -> UnsafeMutableRawPointer?) throws -> T) rethrows -> T {

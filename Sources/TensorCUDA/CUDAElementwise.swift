@@ -115,11 +115,10 @@ extension CUDABackend {
             let y = total("sum_all_partials", [buffer(x)], count: x.count)
             return Tensor(shape: shape, storage: y.storage)
         }
-        let kept = everything ? [Int](repeating: 1, count: x.shape.count) : shape
-        let reduced = zip(x.shape, kept).map { $1 == 1 ? $0 : 1 }
+        let reduced = zip(x.shape, shape).map { $1 == 1 ? $0 : 1 }
         let y = tensor(shape)
         run("reduce_sum", blocks: y.count, [buffer(x), buffer(y), .int(Int32(x.shape.count)),
-                                            .layout(kept + reduced + Self.strides(x.shape)), .long(reduced.reduce(1, *))])
+                                            .layout(shape + reduced + Self.strides(x.shape)), .long(reduced.reduce(1, *))])
         return y
     }
 
@@ -133,7 +132,7 @@ extension CUDABackend {
     }
 
     public func broadcast(_ x: Tensor, to shape: [Int], layout: Layout) -> Tensor {
-        precondition(layout == .plain, "the CUDA backend keeps every tensor plain, asked for \(layout)")
+        Self.requirePlain(layout)
         let y = tensor(shape)
         copy(x, sizes: shape, xStrides: zip(Self.strides(x.shape), x.shape).map { $1 == 1 ? 0 : $0 }, into: y,
              yStrides: Self.strides(shape))
@@ -190,7 +189,7 @@ extension CUDABackend {
 
     /// A one-element tensor: `kernel` writes one double partial per block, which one block then adds.
     private func total(_ kernel: String, _ inputs: [CUDADevice.Argument], count: Int) -> Tensor {
-        let blocks = max(1, min(CUDADevice.maximumBlocks, (count + CUDADevice.threadsPerBlock - 1) / CUDADevice.threadsPerBlock))
+        let blocks = CUDADevice.blocks(for: count)
         let partials = Storage(count: 2 * blocks, pool: device.pool)
         let y = tensor([])
         run(kernel, blocks: blocks, inputs + [.buffer(UnsafeMutableRawPointer(partials.pointer)), .long(count)])

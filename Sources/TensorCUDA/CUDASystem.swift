@@ -21,7 +21,10 @@ public struct CUDASystem: Sendable {
     }
 
     /// GPU `ordinal` (`--device cuda:N`), or an error naming the GPUs there are.
-    public func device(_ ordinal: Int) throws -> CUDADeviceInfo {
+    public func device(_ ordinal: Int) throws -> CUDADeviceInfo { try Self.device(ordinal, among: devices) }
+
+    /// GPU `ordinal` of `devices`, or an error naming the GPUs there are.
+    static func device(_ ordinal: Int, among devices: [CUDADeviceInfo]) throws -> CUDADeviceInfo {
         guard devices.indices.contains(ordinal) else {
             throw CUDAError("no GPU cuda:\(ordinal): the NVIDIA driver sees \(devices.count) "
                             + "(cuda:0\(devices.count > 1 ? "…cuda:\(devices.count - 1)" : ""))")

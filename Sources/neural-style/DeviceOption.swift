@@ -20,7 +20,7 @@ extension ComputeDevice: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["auto", "cpu", "cuda", "cuda:N"] }
 }
 
-/// `--device` and `--precision`, shared by every command that computes.
+/// `--device` and `--cuda-precision`, shared by every command that computes.
 struct DeviceOption: ParsableArguments {
     @Option(help: ArgumentHelp("""
         Where to compute: auto (the best device present; today the CPU), cpu, or cuda / cuda:N (NVIDIA GPU N; \

@@ -30,17 +30,17 @@ RUNTIME = r"""
 using std::isnan; using std::max; using std::min;
 struct dim3 { unsigned x, y, z; };
 static dim3 blockIdx = {0, 0, 0}, threadIdx = {0, 0, 0}, blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
-#define __global__ static
+#define __global__
 #define __device__ static
 #define __shared__ static
 #define __syncthreads()
-#define extern_C_kernel
+// For calling a kernel directly (scripts/pytorch/compare_cuda_kernels.py): block `block` of `blocks`.
+extern "C" void set_block(unsigned block, unsigned blocks) { blockIdx.x = block; gridDim.x = blocks; }
+typedef void (*Wrapper)(void **);
+struct Function { const char *name; Wrapper run; };
 """
 
 DRIVER = r"""
-typedef void (*Wrapper)(void **);
-struct Function { const char *name; Wrapper run; };
-extern Function FUNCTIONS[];
 extern "C" {
 int cuInit(unsigned) { return 0; }
 int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
@@ -130,30 +130,33 @@ template <class F> static void taps(const Tensor4 &x, const Tensor4 &w, const Te
         }
 }
 static long long count(const Tensor4 &t) { return (long long)t.n * t.c * t.h * t.w; }
+// out = alpha·sum + beta·out for the `n` sums, which it frees.
+static int store(float *out, double *sum, long long n, const float *alpha, const float *beta) {
+    for (long long i = 0; i < n; i++) out[i] = (float)(*alpha * sum[i] + (*beta != 0 ? *beta * out[i] : 0));
+    free(sum);
+    return 0;
+}
 extern "C" {
 int cudnnConvolutionForward(void *, const float *alpha, void *xd, const float *x, void *wd, const float *w, void *cd, int,
                             void *, size_t, const float *beta, void *yd, float *y) {
     Tensor4 X = *(Tensor4 *)xd, W = *(Tensor4 *)wd, Y = *(Tensor4 *)yd;
     double *sum = (double *)calloc(count(Y), sizeof(double));
     taps(X, W, Y, *(Conv *)cd, [&](long long xi, long long wi, long long yi) { sum[yi] += (double)x[xi] * w[wi]; });
-    for (long long i = 0; i < count(Y); i++) y[i] = (float)(*alpha * sum[i] + (*beta != 0 ? *beta * y[i] : 0));
-    free(sum); return 0;
+    return store(y, sum, count(Y), alpha, beta);
 }
 int cudnnConvolutionBackwardData(void *, const float *alpha, void *wd, const float *w, void *dyd, const float *dy, void *cd,
                                  int, void *, size_t, const float *beta, void *dxd, float *dx) {
     Tensor4 W = *(Tensor4 *)wd, DY = *(Tensor4 *)dyd, DX = *(Tensor4 *)dxd;
     double *sum = (double *)calloc(count(DX), sizeof(double));
     taps(DX, W, DY, *(Conv *)cd, [&](long long xi, long long wi, long long yi) { sum[xi] += (double)dy[yi] * w[wi]; });
-    for (long long i = 0; i < count(DX); i++) dx[i] = (float)(*alpha * sum[i] + (*beta != 0 ? *beta * dx[i] : 0));
-    free(sum); return 0;
+    return store(dx, sum, count(DX), alpha, beta);
 }
 int cudnnConvolutionBackwardFilter(void *, const float *alpha, void *xd, const float *x, void *dyd, const float *dy, void *cd,
                                    int, void *, size_t, const float *beta, void *dwd, float *dw) {
     Tensor4 X = *(Tensor4 *)xd, DY = *(Tensor4 *)dyd, DW = *(Tensor4 *)dwd;
     double *sum = (double *)calloc(count(DW), sizeof(double));
     taps(X, DW, DY, *(Conv *)cd, [&](long long xi, long long wi, long long yi) { sum[wi] += (double)dy[yi] * x[xi]; });
-    for (long long i = 0; i < count(DW); i++) dw[i] = (float)(*alpha * sum[i] + (*beta != 0 ? *beta * dw[i] : 0));
-    free(sum); return 0;
+    return store(dw, sum, count(DW), alpha, beta);
 }
 }
 """
@@ -178,10 +181,9 @@ def wrappers(source):
 
 
 def build(output):
-    source = kernel_source().replace('extern "C" __global__', "__global__")
-    kernels_with_names = kernel_source()
-    code = RUNTIME + DRIVER.split("extern Function FUNCTIONS[];")[0] + "extern Function FUNCTIONS[];\n" \
-        + source + "\n" + wrappers(kernels_with_names) + DRIVER.split("extern Function FUNCTIONS[];")[1]
+    """The library at `output`; also exports every kernel by its name, and set_block."""
+    source = kernel_source()
+    code = RUNTIME + source + "\n" + wrappers(source) + DRIVER
     work = Path(tempfile.mkdtemp(prefix="emulated-gpu-"))
     (work / "emulated_gpu.cpp").write_text(code)
     compiler = next(c for c in ("c++", "clang++", "g++") if subprocess.run(["sh", "-c", f"command -v {c}"],

@@ -12,7 +12,6 @@ block working together, shared memory, the GPU's own maths functions — `neural
     python scripts/pytorch/compare_cuda_kernels.py      # needs a C++ compiler, torch, numpy
 """
 import ctypes as C
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,32 +21,14 @@ import torch
 import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[2]
-PRELUDE = """
-#include <cmath>
-#include <algorithm>
-using std::isnan; using std::max; using std::min;
-struct dim3 { unsigned x, y, z; };
-dim3 blockIdx = {0, 0, 0}, threadIdx = {0, 0, 0}, blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
-#define __global__
-#define __device__
-#define __shared__ static
-#define __syncthreads()
-extern "C" void set_block(unsigned block, unsigned blocks) { blockIdx.x = block; gridDim.x = blocks; }
-"""
-
-
 sys.path.insert(0, str(ROOT / "scripts/cuda"))
-from emulated_gpu import kernel_source  # noqa: E402  (the kernels' CUDA C, one thread per block)
+from emulated_gpu import build  # noqa: E402  (our kernels as C++, one thread per block)
 
 
 def kernels():
-    source = kernel_source()
-    work = Path(tempfile.mkdtemp(prefix="cuda-kernels-"))
-    (work / "kernels.cpp").write_text(PRELUDE + source)
-    compiler = next(c for c in ("c++", "g++", "clang++") if subprocess.run(["which", c], capture_output=True).returncode == 0)
-    subprocess.run([compiler, "-O1", "-shared", "-fPIC", "-o", str(work / "kernels.so"), str(work / "kernels.cpp")],
-                   check=True)
-    return C.CDLL(str(work / "kernels.so"))
+    library = Path(tempfile.mkdtemp(prefix="cuda-kernels-")) / "emulated_gpu.so"
+    build(library)
+    return C.CDLL(str(library))
 
 
 LIB = kernels()
